@@ -1,0 +1,205 @@
+"""Writes on people, memberships and invitations. Each records who acted."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import DANE_ROLES, Invitation, Membership, Role, User
+from establishments.models import Academie, Departement, Establishment, SchoolYear
+from rupn.tasks import dispatch_on_commit
+
+
+def _check_scope(
+    *,
+    academie: Academie,
+    role: Role,
+    establishments: Iterable[Establishment],
+    departements: Iterable[Departement],
+    school_year: SchoolYear | None,
+) -> tuple[list[Establishment], list[Departement]]:
+    """The scope a role needs, all of it inside `academie`, or a French ValidationError."""
+    establishment_list = list(establishments)
+    departement_list = list(departements)
+    if any(e.academie_id != academie.pk for e in establishment_list) or any(
+        d.academie_id != academie.pk for d in departement_list
+    ):
+        raise ValidationError("Un établissement ou un département n’appartient pas à l’académie.")
+    if role in (Role.PRINCIPAL, Role.DEPUTY) and not establishment_list:
+        raise ValidationError("Choisissez au moins un établissement.")
+    if role == Role.RUPN:
+        if len(establishment_list) != 1:
+            raise ValidationError("Un référent est rattaché à un seul établissement.")
+        if school_year is None:
+            raise ValidationError("Choisissez l’année scolaire du référent.")
+    if role == Role.DANE_COORDINATOR and not departement_list:
+        raise ValidationError("Choisissez au moins un département pour le coordonnateur.")
+    if role == Role.DANE_ADMIN:
+        establishment_list, departement_list = [], []
+    if role in DANE_ROLES:
+        establishment_list = []
+    else:
+        departement_list = []
+    return establishment_list, departement_list
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    academie: Academie,
+    user: User,
+    role: Role,
+    granted_by: User | None,
+    establishments: Iterable[Establishment] = (),
+    departements: Iterable[Departement] = (),
+    school_year: SchoolYear | None = None,
+) -> Membership:
+    establishment_list, departement_list = _check_scope(
+        academie=academie,
+        role=role,
+        establishments=establishments,
+        departements=departements,
+        school_year=school_year,
+    )
+    membership = Membership.objects.create(
+        user=user,
+        academie=academie,
+        role=role,
+        school_year=school_year if role == Role.RUPN else None,
+        created_by=granted_by,
+    )
+    membership.establishments.set(establishment_list)
+    membership.departements.set(departement_list)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, revoked_by: User) -> Membership:
+    if membership.revoked_at is None:
+        membership.revoked_at = timezone.now()
+        membership.revoked_by = revoked_by
+        membership.save(update_fields=["revoked_at", "revoked_by"])
+    return membership
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    academie: Academie,
+    email: str,
+    role: Role,
+    invited_by: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    establishments: Iterable[Establishment] = (),
+    departements: Iterable[Departement] = (),
+    school_year: SchoolYear | None = None,
+    base_url: str,
+) -> tuple[Invitation, str]:
+    """Create an invitation and queue its email. Returns it with the clear token (for the link)."""
+    establishment_list, departement_list = _check_scope(
+        academie=academie,
+        role=role,
+        establishments=establishments,
+        departements=departements,
+        school_year=school_year,
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        academie=academie,
+        email=email.strip().lower(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        school_year=school_year if role == Role.RUPN else None,
+        token_hash=Invitation.hash_token(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+    )
+    invitation.establishments.set(establishment_list)
+    invitation.departements.set(departement_list)
+
+    from accounts.tasks import send_invitation_email
+
+    dispatch_on_commit(
+        send_invitation_email,
+        academie_id=academie.pk,
+        invitation_id=invitation.pk,
+        accept_url=f"{base_url.rstrip('/')}/invitation/{token}/",
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The pending invitation a link's token opens, or None (unknown, used, expired, cancelled)."""
+    return (
+        Invitation.objects.pending()
+        .select_related("academie")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+
+
+class InvitationUnusable(Exception):
+    """The invitation was used, cancelled or expired in the meantime."""
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, user: User | None, password: str | None = None
+) -> Membership:
+    """Turn an invitation into a membership, once.
+
+    `user` is the signed-in person accepting it (their email must match), or None for someone
+    without an account yet: an account is then created with `password`. The address is marked
+    verified, since following the link proves it.
+    """
+    from allauth.account.models import EmailAddress
+
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise InvitationUnusable
+    if user is None:
+        if User.objects.filter(email__iexact=locked.email).exists():
+            raise ValidationError(
+                "Un compte existe déjà pour cette adresse : connectez-vous pour accepter."
+            )
+        user = User.objects.create_user(
+            email=locked.email,
+            password=password,
+            first_name=locked.first_name,
+            last_name=locked.last_name,
+        )
+    elif user.email.lower() != locked.email.lower():
+        raise ValidationError("Cette invitation est adressée à une autre adresse électronique.")
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    membership = membership_grant(
+        academie=locked.academie,
+        user=user,
+        role=Role(locked.role),
+        granted_by=locked.invited_by,
+        establishments=locked.establishments.all(),
+        departements=locked.departements.all(),
+        school_year=locked.school_year,
+    )
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = user
+    locked.membership = membership
+    locked.save(update_fields=["accepted_at", "accepted_by", "membership"])
+    return membership
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, cancelled_by: User) -> Invitation:
+    if invitation.accepted_at is None and invitation.cancelled_at is None:
+        invitation.cancelled_at = timezone.now()
+        invitation.save(update_fields=["cancelled_at"])
+    return invitation

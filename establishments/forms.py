@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from establishments.access import departements_visible_to
+from establishments.models import EstablishmentType, SchoolYear, Sector
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+
+class EstablishmentFilterForm(DsfrBaseForm):
+    q = forms.CharField(label="Rechercher (nom, UAI ou commune)", required=False, max_length=100)
+    departement = forms.ModelChoiceField(
+        label="Département", queryset=None, required=False, empty_label="Tous"
+    )
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
+    )
+    sector = forms.ChoiceField(
+        label="Secteur", required=False, choices=[("", "Tous"), *Sector.choices]
+    )
+    annee = forms.ModelChoiceField(
+        label="Année scolaire",
+        queryset=SchoolYear.objects.all(),
+        required=False,
+        to_field_name="start_year",
+        empty_label=None,
+    )
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the départements of the acting role: another académie's are neither offered nor
+        # accepted.
+        departement_field = self.fields["departement"]
+        assert isinstance(departement_field, forms.ModelChoiceField)
+        departement_field.queryset = departements_visible_to(actor)
+        annee_field = self.fields["annee"]
+        assert isinstance(annee_field, forms.ModelChoiceField)
+        annee_field.label_from_instance = lambda year: year.label  # type: ignore[method-assign]

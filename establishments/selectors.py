@@ -1,0 +1,45 @@
+"""Reads for establishment pages: search, filters, the pupil count of a year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from establishments.access import establishments_visible_to
+from establishments.models import Establishment, PupilCount, SchoolYear
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+
+@dataclass(frozen=True)
+class EstablishmentFilters:
+    query: str = ""
+    departement_id: int | None = None
+    type: str = ""
+    sector: str = ""
+
+
+def establishments_search(
+    *, actor: Membership | None, filters: EstablishmentFilters, school_year: SchoolYear
+) -> QuerySet[Establishment]:
+    """Visible establishments matching `filters`, each annotated with `pupils` for the year."""
+    establishments = establishments_visible_to(actor).select_related("departement")
+    if filters.query:
+        establishments = establishments.filter(
+            Q(name__icontains=filters.query)
+            | Q(uai__iexact=filters.query.strip())
+            | Q(commune__icontains=filters.query)
+        )
+    if filters.departement_id:
+        establishments = establishments.filter(departement_id=filters.departement_id)
+    if filters.type:
+        establishments = establishments.filter(type=filters.type)
+    if filters.sector:
+        establishments = establishments.filter(sector=filters.sector)
+    pupils = PupilCount.objects.filter(
+        establishment=OuterRef("pk"), school_year=school_year
+    ).values("pupils")[:1]
+    return establishments.annotate(pupils=Subquery(pupils)).order_by("name", "uai")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IndemnitiesConfig(AppConfig):
+    name = "indemnities"
+    verbose_name = "Indemnités (IMP)"

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import home
+from rupn import pages
+
+admin.site.site_header = "Administration de la plateforme RUPN"
+admin.site.site_title = "Plateforme RUPN"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("accessibilite/", pages.accessibility, name="accessibility"),
+    path("mentions-legales/", pages.legal, name="legal"),
+    path("etablissements/", include("establishments.urls")),
+    path("", include("accounts.urls")),
+]

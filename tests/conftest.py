@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.acting import SESSION_KEY
+from accounts.models import Membership
+from tests.factories import AcademieWorld, make_world
+
+
+@pytest.fixture
+def poitiers(db: None) -> AcademieWorld:
+    return make_world(
+        name="Poitiers",
+        code="13",
+        departements={
+            "16": "Charente",
+            "17": "Charente-Maritime",
+            "79": "Deux-Sèvres",
+            "86": "Vienne",
+        },
+    )
+
+
+@pytest.fixture
+def bordeaux(db: None) -> AcademieWorld:
+    return make_world(
+        name="Bordeaux",
+        code="04",
+        departements={
+            "24": "Dordogne",
+            "33": "Gironde",
+            "40": "Landes",
+            "47": "Lot-et-Garonne",
+            "64": "Pyrénées-Atlantiques",
+        },
+    )
+
+
+@pytest.fixture
+def worlds(poitiers: AcademieWorld, bordeaux: AcademieWorld) -> tuple[AcademieWorld, AcademieWorld]:
+    """Two académies, every role in each: most tests run with both present."""
+    return poitiers, bordeaux
+
+
+def client_acting_as(membership: Membership) -> Client:
+    """A signed-in client acting in `membership` (as after choosing that role)."""
+    client = Client()
+    client.force_login(membership.user)
+    session = client.session
+    session[SESSION_KEY] = membership.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def acting_client():
+    return client_acting_as
