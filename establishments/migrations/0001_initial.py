@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='nom')),
                 ('slug', models.SlugField(unique=True, verbose_name='identifiant')),
-                ('code', models.CharField(help_text='Code de l’académie dans l’Annuaire de l’éducation (Poitiers : 13, Bordeaux : 04).', max_length=3, unique=True, verbose_name='code académie')),
+                ('code', models.CharField(help_text='Code de l’académie dans l’Annuaire de l’éducation (Poitiers : 13).', max_length=3, unique=True, verbose_name='code académie')),
                 ('mfa_required_for_dane', models.BooleanField(default=True, help_text='Les administrateurs et coordonnateurs DANE doivent activer la double authentification pour accéder à l’application.', verbose_name='double authentification obligatoire pour la DANE')),
                 ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='adresse de contact de la DANE')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
