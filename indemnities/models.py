@@ -142,6 +142,9 @@ class ImpRuleChange(models.Model):
         verbose_name = "modification des règles IMP"
         ordering = ["-changed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.changed_at:%d/%m/%Y %H:%M} – {self.description}"
+
 
 class EnvelopeOverride(models.Model):
     """An envelope a DANE admin set by hand for one establishment and year, with a reason."""
@@ -167,6 +170,9 @@ class EnvelopeOverride(models.Model):
                 fields=["establishment", "school_year"], name="envelope_override_one_per_year"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Enveloppe ajustée {self.establishment_id} {self.school_year}: {self.amount} €"
 
 
 class Allocation(models.Model):
@@ -196,6 +202,9 @@ class Allocation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["academie", "school_year"])]
+
+    def __str__(self) -> str:
+        return f"IMP {self.amount} € – référent {self.referent_id} ({self.school_year})"
 
 
 class ServiceStatus(models.TextChoices):
@@ -227,3 +236,6 @@ class ServiceCertification(models.Model):
     class Meta:
         verbose_name = "certification du service fait"
         ordering = ["-certified_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} – {self.amount} €"
