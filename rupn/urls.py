@@ -14,5 +14,6 @@ urlpatterns = [
     path("accessibilite/", pages.accessibility, name="accessibility"),
     path("mentions-legales/", pages.legal, name="legal"),
     path("etablissements/", include("establishments.urls")),
+    path("indemnites/", include("indemnities.urls")),
     path("", include("accounts.urls")),
 ]
