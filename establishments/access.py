@@ -29,7 +29,7 @@ def establishments_visible_to(actor: Membership | None) -> QuerySet[Establishmen
     return establishments.filter(pk__in=actor.establishments.values("pk"))
 
 
-def get_establishment_for(actor: Membership | None, pk: object) -> Establishment:
+def get_establishment_for(actor: Membership | None, pk: int | str) -> Establishment:
     try:
         establishment = establishments_visible_to(actor).select_related("departement").get(pk=pk)
     except (Establishment.DoesNotExist, ValueError, TypeError) as exc:

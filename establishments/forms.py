@@ -6,16 +6,21 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
-from establishments.models import EstablishmentType, SchoolYear, Sector
+from establishments.models import Departement, EstablishmentType, SchoolYear, Sector
 
 if TYPE_CHECKING:
     from accounts.models import Membership
 
 
+class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: SchoolYear) -> str:
+        return obj.label
+
+
 class EstablishmentFilterForm(DsfrBaseForm):
     q = forms.CharField(label="Rechercher (nom, UAI ou commune)", required=False, max_length=100)
     departement = forms.ModelChoiceField(
-        label="Département", queryset=None, required=False, empty_label="Tous"
+        label="Département", queryset=Departement.objects.none(), required=False, empty_label="Tous"
     )
     type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
@@ -23,7 +28,7 @@ class EstablishmentFilterForm(DsfrBaseForm):
     sector = forms.ChoiceField(
         label="Secteur", required=False, choices=[("", "Tous"), *Sector.choices]
     )
-    annee = forms.ModelChoiceField(
+    annee = SchoolYearChoiceField(
         label="Année scolaire",
         queryset=SchoolYear.objects.all(),
         required=False,
@@ -38,6 +43,3 @@ class EstablishmentFilterForm(DsfrBaseForm):
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         departement_field.queryset = departements_visible_to(actor)
-        annee_field = self.fields["annee"]
-        assert isinstance(annee_field, forms.ModelChoiceField)
-        annee_field.label_from_instance = lambda year: year.label  # type: ignore[method-assign]

@@ -13,7 +13,6 @@ from django.db import models
 
 from establishments.models import Academie, Establishment, EstablishmentCategory, SchoolYear
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
 DEFAULT_BASE_RATE = Decimal("1250.00")
 DEFAULT_MULTIPLES = (Decimal("0.25"), Decimal("0.5"), Decimal("1"), Decimal("2"), Decimal("3"))
 QUARTER = Decimal("0.25")
@@ -33,7 +32,8 @@ class ImpRuleSet(models.Model):
         "taux de base annuel (€)",
         default=DEFAULT_BASE_RATE,
         validators=[MinValueValidator(Decimal("0.01"))],
-        **MONEY,
+        max_digits=10,
+        decimal_places=2,
     )
     max_referents = models.PositiveSmallIntegerField(
         "nombre maximal recommandé de référents par établissement",
@@ -155,7 +155,10 @@ class EnvelopeOverride(models.Model):
     )
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(
-        "enveloppe (€)", validators=[MinValueValidator(Decimal("0"))], **MONEY
+        "enveloppe (€)",
+        validators=[MinValueValidator(Decimal("0"))],
+        max_digits=10,
+        decimal_places=2,
     )
     justification = models.TextField("justification")
     created_by = models.ForeignKey(
@@ -186,7 +189,9 @@ class Allocation(models.Model):
     referent = models.ForeignKey(
         "accounts.Membership", on_delete=models.PROTECT, related_name="imp_allocations"
     )
-    amount = models.DecimalField("montant (€)", validators=[MinValueValidator(0)], **MONEY)
+    amount = models.DecimalField(
+        "montant (€)", validators=[MinValueValidator(0)], max_digits=10, decimal_places=2
+    )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     updated_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
@@ -225,7 +230,7 @@ class ServiceCertification(models.Model):
     months_done = models.PositiveSmallIntegerField(
         "mois effectués (sur 9)", validators=[MaxValueValidator(9)]
     )
-    amount = models.DecimalField("montant dû (€)", **MONEY)
+    amount = models.DecimalField("montant dû (€)", max_digits=10, decimal_places=2)
     comment = models.TextField("commentaire", blank=True)
     certified_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
