@@ -1,0 +1,88 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from establishments.models import EstablishmentType
+from tests.conftest import client_acting_as
+from tests.factories import make_establishment
+
+pytestmark = pytest.mark.django_db
+
+
+def _list_queries(client, url="/etablissements/"):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_establishments(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.dane_admin)
+    before = _list_queries(client)
+    for _ in range(25):
+        make_establishment(academie=poitiers.academie)
+    assert _list_queries(client) == before
+
+
+def test_dane_admin_sees_every_establishment_of_the_academie_only(worlds):
+    poitiers, bordeaux = worlds
+    body = client_acting_as(poitiers.dane_admin).get("/etablissements/").content.decode()
+    assert poitiers.establishment.uai in body
+    assert poitiers.other_establishment.uai in body
+    assert bordeaux.establishment.uai not in body
+
+
+def test_coordinator_sees_only_their_departements(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.coordinator)
+    body = client.get("/etablissements/").content.decode()
+    assert poitiers.establishment.uai in body  # in the coordinator's département
+    assert poitiers.other_establishment.uai not in body
+    assert client.get(f"/etablissements/{poitiers.other_establishment.pk}/").status_code == 404
+
+
+def test_search_and_filters(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.dane_admin)
+    lycee = client.get("/etablissements/", {"type": EstablishmentType.LGT}).content.decode()
+    assert poitiers.other_establishment.uai in lycee
+    assert poitiers.establishment.uai not in lycee
+    by_uai = client.get("/etablissements/", {"q": poitiers.establishment.uai}).content.decode()
+    assert poitiers.establishment.name in by_uai
+    assert poitiers.other_establishment.uai not in by_uai
+
+
+def test_another_academies_departement_is_refused_as_a_filter(worlds):
+    poitiers, bordeaux = worlds
+    foreign = bordeaux.establishment.departement
+    response = client_acting_as(poitiers.dane_admin).get(
+        "/etablissements/", {"departement": foreign.pk}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in body
+    assert bordeaux.establishment.uai not in body
+
+
+def test_missing_pupil_count_is_flagged(worlds):
+    poitiers, _ = worlds
+    make_establishment(academie=poitiers.academie, name="Collège sans effectif", pupils=None)
+    body = client_acting_as(poitiers.dane_admin).get("/etablissements/").content.decode()
+    assert "Effectif manquant" in body
+
+
+def test_detail_shows_pupil_counts(worlds):
+    poitiers, _ = worlds
+    response = client_acting_as(poitiers.principal).get(
+        f"/etablissements/{poitiers.establishment.pk}/"
+    )
+    assert response.status_code == 200
+    assert "300" in response.content.decode()
+
+
+def test_rupn_sees_their_establishment_only(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.rupn)
+    assert client.get(f"/etablissements/{poitiers.establishment.pk}/").status_code == 200
+    assert client.get(f"/etablissements/{poitiers.other_establishment.pk}/").status_code == 404
