@@ -1,0 +1,561 @@
+"""Parsing and validation of the national "Annuaire de l’éducation" CSV.
+
+The open dataset `fr-en-annuaire-education`, exported with `;` in UTF-8 (BOM or not).
+
+Pure functions: bytes in, plain data out, no database. The service (`establishments.services`)
+compares what comes out with the establishments already known and applies it.
+
+The export comes with two header spellings: labels (`Identifiant_de_l_etablissement`) or field
+names (`identifiant_de_l_etablissement`); both are folded to the lower-case field name. Messages
+name the column as spelled in the file and the physical line (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from establishments.uai import normalize_uai, uai_problem
+
+SEPARATOR = ";"
+
+UAI = "identifiant_de_l_etablissement"
+NAME = "nom_etablissement"
+TYPE = "type_etablissement"
+SECTOR = "statut_public_prive"
+DEPARTEMENT = "code_departement"
+DEPARTEMENT_LABEL = "libelle_departement"
+ACADEMIE = "code_academie"
+ACADEMIE_LABEL = "libelle_academie"
+COMMUNE = "nom_commune"
+PUPILS = "nombre_d_eleves"
+EMAIL = "mail"
+VOIE_GENERALE = "voie_generale"
+VOIE_TECHNOLOGIQUE = "voie_technologique"
+VOIE_PROFESSIONNELLE = "voie_professionnelle"
+NATURE_LABEL = "libelle_nature"
+
+REQUIRED_COLUMNS = (UAI, NAME, TYPE, SECTOR, DEPARTEMENT, ACADEMIE, COMMUNE)
+
+# How a column is named in messages when the file does not have it (labels spelling).
+LABELS = {
+    UAI: "Identifiant_de_l_etablissement",
+    NAME: "Nom_etablissement",
+    TYPE: "Type_etablissement",
+    SECTOR: "Statut_public_prive",
+    DEPARTEMENT: "Code_departement",
+    DEPARTEMENT_LABEL: "Libelle_departement",
+    ACADEMIE: "Code_academie",
+    ACADEMIE_LABEL: "Libelle_academie",
+    COMMUNE: "Nom_commune",
+    PUPILS: "Nombre_d_eleves",
+    EMAIL: "Mail",
+}
+
+# Values of `type` and `sector`, as in `establishments.models` (kept as strings: no model import,
+# so that this module stays free of the ORM).
+COLLEGE, LGT, LP, LPO, EREA = "college", "lgt", "lp", "lpo", "erea"
+PUBLIC, PRIVATE = "public", "prive"
+
+# Types of the annuaire that are not the business of RUPN: counted as ignored, never errors.
+IGNORED_TYPES = {
+    "ecole",
+    "medico-social",
+    "information et orientation",
+    "service administratif",
+    "autre",
+}
+
+MAX_NAME_LENGTH = 200
+MAX_COMMUNE_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+
+
+class AnnuaireFileError(ValidationError):
+    """The file as a whole cannot be read: nothing of it is imported."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    column: str  # as spelled in the file's header, or a label when the column is missing
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class EstablishmentRow:
+    """A valid row of the importing académie, with values in the model's vocabulary."""
+
+    line: int
+    uai: str
+    name: str
+    type: str
+    sector: str
+    departement_code: str  # as in `Departement.code`: "16", "2A", "974"
+    commune: str
+    email: str
+    pupils: int | None
+
+
+@dataclass(frozen=True)
+class IgnoredRow:
+    line: int
+    uai: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    uai: str
+    name: str
+    errors: tuple[RowError, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "uai": self.uai,
+            "name": self.name,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class ParsedAnnuaire:
+    header_style: str  # "labels" or "fields"
+    columns: dict[str, str]  # canonical name → as spelled in the file
+    total_rows: int = 0
+    valid: list[EstablishmentRow] = field(default_factory=list)
+    ignored: list[IgnoredRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name, LABELS.get(name, name))
+
+
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is refused before being read, in French, or None."""
+    if size <= 0:
+        return "Le fichier est vide."
+    if size > max_bytes:
+        return (
+            f"Le fichier pèse {_megabytes(size)} : la taille maximale acceptée est "
+            f"{_megabytes(max_bytes)}. Filtrez l’export de l’annuaire sur votre académie."
+        )
+    return None
+
+
+def _megabytes(size: int) -> str:
+    value = f"{size / 1_000_000:.1f}".replace(".", ",")
+    return f"{value} Mo"
+
+
+def decode(content: bytes) -> str:
+    """The file's text: UTF-8 with or without BOM, or an `AnnuaireFileError` naming the line."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnnuaireFileError(
+            f"{_byte_position(content, exc.start)} : le fichier n’est pas encodé en UTF-8. "
+            "Exportez l’annuaire au format « CSV UTF-8 » (ou enregistrez-le ainsi depuis votre "
+            "tableur).",
+            code="encoding",
+        ) from exc
+    # A BOM may survive a second time when a file was re-saved by a spreadsheet.
+    return text.lstrip("\ufeff")
+
+
+def _byte_position(content: bytes, offset: int) -> str:
+    """ "Ligne 2, colonne Nom_commune" for the byte at `offset`, the column read from the header."""
+    line_start = content.rfind(b"\n", 0, offset) + 1
+    line = content[:offset].count(b"\n") + 1
+    column_index = content[line_start:offset].count(SEPARATOR.encode())
+    header = content.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    names = header.split(SEPARATOR)
+    if SEPARATOR in header and column_index < len(names) and names[column_index].strip():
+        return f"Ligne {line}, colonne {names[column_index].strip()}"
+    return f"Ligne {line}"
+
+
+def canonical_column(header: str) -> str:
+    return header.strip().strip("\ufeff").strip('"').strip().lower()
+
+
+def _fold(value: str) -> str:
+    """Lower-case without accents: "Collège" and "COLLEGE" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", value.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalize_departement(code: str) -> str:
+    """The annuaire's `016`, `033`, `02A`, `974` → `Departement.code` `16`, `33`, `2A`, `974`."""
+    value = code.strip().upper()
+    if len(value) == 3 and value.startswith("0"):
+        value = value[1:]
+    return value
+
+
+def normalize_academie(code: str) -> str:
+    """`13`, `013` and ` 13 ` are the same académie; `04` and `4` too."""
+    value = code.strip()
+    if value.isdigit():
+        return value.lstrip("0") or "0"
+    return value.upper()
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "oui", "true", "o"}
+
+
+def lycee_type(values: dict[str, str]) -> str:
+    """LGT, LP or LPO from the "voie" flags, else from the nature label; LGT by default."""
+    general = _flag(values.get(VOIE_GENERALE)) or _flag(values.get(VOIE_TECHNOLOGIQUE))
+    professional = _flag(values.get(VOIE_PROFESSIONNELLE))
+    if general and professional:
+        return LPO
+    if professional:
+        return LP
+    if general:
+        return LGT
+    nature = _fold(values.get(NATURE_LABEL) or "")
+    if "polyvalent" in nature:
+        return LPO
+    if "professionnel" in nature:
+        return LP
+    return LGT
+
+
+def establishment_type(raw: str, values: dict[str, str]) -> str | None:
+    """The model's type for a `Type_etablissement`; None for an ignored type.
+
+    Raises ValueError for a value the annuaire does not use.
+    """
+    folded = _fold(raw)
+    if folded == "college":
+        return COLLEGE
+    if folded == "lycee":
+        return lycee_type(values)
+    if folded == "erea":
+        return EREA
+    if folded in IGNORED_TYPES:
+        return None
+    raise ValueError(raw)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_pupils(raw: str) -> int | None:
+    """`"1 234"` → 1234, empty → None; raises ValueError when not a whole non-negative number."""
+    value = _SPACES.sub("", raw or "")
+    if not value:
+        return None
+    if value.endswith(".0"):  # a spreadsheet round-trip turns 350 into 350.0
+        value = value[:-2]
+    if not value.isdigit():
+        raise ValueError(raw)
+    return int(value)
+
+
+def _sniff_separator(header_line: str) -> str | None:
+    for candidate in (",", "\t", "|"):
+        if candidate in header_line:
+            return candidate
+    return None
+
+
+_SEPARATOR_NAMES = {",": "la virgule « , »", "\t": "la tabulation", "|": "la barre « | »"}
+
+
+def parse_annuaire(
+    text: str, *, academie_code: str, departement_codes: Collection[str]
+) -> ParsedAnnuaire:
+    """Sorts the rows of the annuaire for one académie: valid, ignored or rejected.
+
+    `departement_codes` are the académie's `Departement.code` values. File-level problems
+    (separator, missing columns, no rows) raise `AnnuaireFileError`.
+    """
+    if not text.strip():
+        raise AnnuaireFileError("Le fichier est vide.", code="empty")
+    header_line = text.split("\n", 1)[0]
+    if not header_line.strip():
+        raise AnnuaireFileError(
+            "Ligne 1 : l’en-tête est vide : la première ligne doit porter le nom des colonnes.",
+            code="header",
+        )
+    if SEPARATOR not in header_line:
+        found = _sniff_separator(header_line)
+        detail = f" : l’en-tête semble séparé par {_SEPARATOR_NAMES[found]}" if found else ""
+        raise AnnuaireFileError(
+            f"Ligne 1 : le séparateur de colonnes doit être le point-virgule « ; »{detail}. "
+            "Exportez l’annuaire avec le séparateur point-virgule.",
+            code="separator",
+        )
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=SEPARATOR)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise AnnuaireFileError(f"Ligne 1 : en-tête illisible ({exc}).", code="header") from exc
+    columns: dict[str, str] = {}
+    for raw in header:
+        name = canonical_column(raw)
+        if name and name not in columns:
+            columns[name] = raw.strip().strip("\ufeff")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        names = ", ".join(LABELS[c] for c in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise AnnuaireFileError(
+            f"Ligne 1 (en-tête) : colonne{plural} obligatoire{plural} absente{plural} : {names}. "
+            "Vérifiez qu’il s’agit bien de l’export de l’Annuaire de l’éducation.",
+            code="columns",
+        )
+    uai_header = columns[UAI]
+    header_style = "labels" if uai_header[:1].isupper() else "fields"
+    index = {canonical_column(raw): i for i, raw in reversed(list(enumerate(header)))}
+    result = ParsedAnnuaire(header_style=header_style, columns=columns)
+    academie = normalize_academie(academie_code)
+    departements = set(departement_codes)
+
+    line = 1
+    try:
+        for record in reader:
+            start = line + 1
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines, e.g. at the end of the file
+            result.total_rows += 1
+            parsed = _parse_row(
+                record,
+                line=start,
+                header_size=len(header),
+                index=index,
+                result=result,
+                academie=academie,
+                departements=departements,
+            )
+            if isinstance(parsed, EstablishmentRow):
+                result.valid.append(parsed)
+            elif isinstance(parsed, IgnoredRow):
+                result.ignored.append(parsed)
+            else:
+                result.rejected.append(parsed)
+    except csv.Error as exc:
+        raise AnnuaireFileError(
+            f"Ligne {reader.line_num} : ligne illisible ({exc}). Vérifiez les guillemets.",
+            code="csv",
+        ) from exc
+
+    if result.total_rows == 0:
+        raise AnnuaireFileError(
+            "Le fichier ne contient que l’en-tête : aucun établissement à importer.",
+            code="empty",
+        )
+    _reject_duplicates(result)
+    return result
+
+
+def _parse_row(
+    record: list[str],
+    *,
+    line: int,
+    header_size: int,
+    index: dict[str, int],
+    result: ParsedAnnuaire,
+    academie: str,
+    departements: set[str],
+) -> EstablishmentRow | IgnoredRow | RejectedRow:
+    def get(name: str) -> str:
+        position = index.get(name)
+        if position is None or position >= len(record):
+            return ""
+        return record[position].strip()
+
+    uai = normalize_uai(get(UAI))
+    name = get(NAME)
+    if len(record) != header_size:
+        return RejectedRow(
+            line,
+            uai,
+            name,
+            (
+                RowError(
+                    "",
+                    f"{len(record)} colonnes au lieu des {header_size} de l’en-tête : "
+                    "un point-virgule en trop ou manquant.",
+                ),
+            ),
+        )
+
+    row_academie = get(ACADEMIE)
+    if not row_academie:
+        return RejectedRow(
+            line, uai, name, (RowError(result.column(ACADEMIE), "Le code académie est vide."),)
+        )
+    if normalize_academie(row_academie) != academie:
+        label = get(ACADEMIE_LABEL)
+        reason = f"Autre académie ({label})" if label else f"Autre académie (code {row_academie})"
+        return IgnoredRow(line, uai, name, reason)
+
+    errors: list[RowError] = []
+    values = {key: (record[pos] if pos < len(record) else "") for key, pos in index.items()}
+    raw_type = get(TYPE)
+    type_: str | None = None
+    try:
+        type_ = establishment_type(raw_type, values)
+    except ValueError:
+        message = (
+            "Le type d’établissement est vide."
+            if not raw_type
+            else f"Type d’établissement inconnu : « {raw_type} » (attendu : Collège, Lycée, "
+            "EREA, ou un type ignoré comme Ecole)."
+        )
+        errors.append(RowError(result.column(TYPE), message))
+    else:
+        if type_ is None:
+            return IgnoredRow(line, uai, name, f"Type non concerné ({raw_type})")
+
+    problem = uai_problem(uai)
+    if problem:
+        errors.append(RowError(result.column(UAI), problem))
+    if not name:
+        errors.append(RowError(result.column(NAME), "Le nom de l’établissement est vide."))
+    elif len(name) > MAX_NAME_LENGTH:
+        errors.append(
+            RowError(result.column(NAME), f"Le nom dépasse {MAX_NAME_LENGTH} caractères.")
+        )
+
+    raw_sector = get(SECTOR)
+    sector = {"public": PUBLIC, "prive": PRIVATE}.get(_fold(raw_sector))
+    if sector is None:
+        errors.append(
+            RowError(
+                result.column(SECTOR),
+                f"Statut « {raw_sector} » non reconnu : attendu « Public » ou « Privé »."
+                if raw_sector
+                else "Le statut public ou privé est vide.",
+            )
+        )
+
+    raw_departement = get(DEPARTEMENT)
+    departement = normalize_departement(raw_departement)
+    if not departement:
+        errors.append(RowError(result.column(DEPARTEMENT), "Le code département est vide."))
+    elif departement not in departements:
+        label = get(DEPARTEMENT_LABEL)
+        named = f" ({label})" if label else ""
+        errors.append(
+            RowError(
+                result.column(DEPARTEMENT),
+                f"Le département « {raw_departement} »{named} n’est pas un département connu "
+                "de l’académie.",
+            )
+        )
+
+    commune = get(COMMUNE)
+    if not commune:
+        errors.append(RowError(result.column(COMMUNE), "La commune est vide."))
+    elif len(commune) > MAX_COMMUNE_LENGTH:
+        errors.append(
+            RowError(result.column(COMMUNE), f"La commune dépasse {MAX_COMMUNE_LENGTH} caractères.")
+        )
+
+    email = get(EMAIL).lower()
+    if email:
+        try:
+            if len(email) > MAX_EMAIL_LENGTH:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            errors.append(
+                RowError(result.column(EMAIL), f"Adresse électronique « {email} » invalide.")
+            )
+
+    raw_pupils = get(PUPILS)
+    pupils: int | None = None
+    try:
+        pupils = parse_pupils(raw_pupils)
+    except ValueError:
+        errors.append(
+            RowError(
+                result.column(PUPILS),
+                f"Nombre d’élèves « {raw_pupils} » invalide : un nombre entier est attendu.",
+            )
+        )
+
+    if errors or type_ is None or sector is None:
+        return RejectedRow(line, uai, name, tuple(errors))
+    return EstablishmentRow(
+        line=line,
+        uai=uai,
+        name=name,
+        type=type_,
+        sector=sector,
+        departement_code=departement,
+        commune=commune,
+        email=email,
+        pupils=pupils,
+    )
+
+
+def _reject_duplicates(result: ParsedAnnuaire) -> None:
+    """Every occurrence of an UAI found twice is rejected: the file does not say which is right."""
+    lines_of: dict[str, list[int]] = {}
+    for row in result.valid:
+        lines_of.setdefault(row.uai, []).append(row.line)
+    for row in result.rejected:
+        if row.uai and not any(e.column == result.column(UAI) for e in row.errors):
+            lines_of.setdefault(row.uai, []).append(row.line)
+    duplicated = {uai: lines for uai, lines in lines_of.items() if len(lines) > 1}
+    if not duplicated:
+        return
+    column = result.column(UAI)
+
+    def duplicate_error(uai: str, line: int) -> RowError:
+        others = ", ".join(str(n) for n in duplicated[uai] if n != line)
+        return RowError(column, f"L’UAI « {uai} » figure aussi ligne {others} du fichier.")
+
+    kept: list[EstablishmentRow] = []
+    newly_rejected: set[int] = set()
+    for row in result.valid:
+        if row.uai in duplicated:
+            newly_rejected.add(row.line)
+            result.rejected.append(
+                RejectedRow(row.line, row.uai, row.name, (duplicate_error(row.uai, row.line),))
+            )
+        else:
+            kept.append(row)
+    result.valid = kept
+    result.rejected = [
+        RejectedRow(r.line, r.uai, r.name, (*r.errors, duplicate_error(r.uai, r.line)))
+        if r.uai in duplicated and r.line not in newly_rejected
+        else r
+        for r in result.rejected
+    ]
+    result.rejected.sort(key=lambda r: r.line)
+
+
+def ignored_summary(ignored: list[IgnoredRow], *, sample: int = 20) -> list[dict[str, object]]:
+    """Ignored rows grouped by reason, biggest group first, with the first few line numbers."""
+    counts = Counter(row.reason for row in ignored)
+    lines: dict[str, list[int]] = {}
+    for row in ignored:
+        bucket = lines.setdefault(row.reason, [])
+        if len(bucket) < sample:
+            bucket.append(row.line)
+    return [
+        {"reason": reason, "count": count, "lines": lines[reason]}
+        for reason, count in counts.most_common()
+    ]
