@@ -7,6 +7,8 @@ from accounts.acting import SESSION_KEY
 from accounts.models import Membership
 from tests.factories import AcademieWorld, make_world
 
+pytest_plugins = ["tests.conftest_services"]
+
 
 @pytest.fixture
 def poitiers(db: None) -> AcademieWorld:
