@@ -515,9 +515,9 @@ def _reject_duplicates(result: ParsedAnnuaire) -> None:
     lines_of: dict[str, list[int]] = {}
     for row in result.valid:
         lines_of.setdefault(row.uai, []).append(row.line)
-    for row in result.rejected:
-        if row.uai and not any(e.column == result.column(UAI) for e in row.errors):
-            lines_of.setdefault(row.uai, []).append(row.line)
+    for rejected in result.rejected:
+        if rejected.uai and not any(e.column == result.column(UAI) for e in rejected.errors):
+            lines_of.setdefault(rejected.uai, []).append(rejected.line)
     duplicated = {uai: lines for uai, lines in lines_of.items() if len(lines) > 1}
     if not duplicated:
         return

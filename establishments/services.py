@@ -74,7 +74,7 @@ def establishment_imports_visible_to(actor: Membership | None) -> QuerySet[Estab
     return EstablishmentImport.objects.filter(academie_id=actor.academie_id)
 
 
-def get_establishment_import_for(actor: Membership | None, pk: object) -> EstablishmentImport:
+def get_establishment_import_for(actor: Membership | None, pk: int | str) -> EstablishmentImport:
     """The import `pk` of the actor's académie; 404 alike when missing or another académie's."""
     try:
         return (
@@ -263,11 +263,11 @@ def _plan(*, academie: Academie, school_year: SchoolYear, text: str) -> ImportPl
             for e in Establishment.objects.filter(uai__in=chunk).select_related("departement")
         )
     own_ids = [e.pk for e in existing.values() if e.academie_id == academie.pk]
-    for chunk in _chunks(own_ids):
+    for id_chunk in _chunks(own_ids):
         plan.existing_pupils.update(
             (count.establishment_id, count)
             for count in PupilCount.objects.filter(
-                establishment_id__in=chunk, school_year=school_year
+                establishment_id__in=id_chunk, school_year=school_year
             )
         )
 
