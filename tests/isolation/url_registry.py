@@ -1,0 +1,315 @@
+"""What the tenant-isolation test must know about each URL of the project.
+
+Every named URL of the URLconf is either excluded in `EXCLUDED` (with the reason) or described
+by one entry of `REGISTRY`; the test fails on any URL found in neither, so a URL cannot be added
+without saying who may use it and how to reach an object of the owner académie through it.
+
+Adding a URL: add one `UrlSpec` under its namespaced name, with
+- `roles`: the roles allowed to use it (in their own académie and scope);
+- `kwargs`: for each URL keyword argument, a function returning the value that designates an
+  object of the owner académie (`ctx.a`, Poitiers) — build the object here if the worlds lack it;
+- `post`: a plausible POST body (what the page's form would send), when the URL takes POST.
+
+The test then signs in as the same role of the other académie (`ctx.b`, Bordeaux) and as every
+role not allowed, and checks 404/403 and that the database did not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Invitation, Membership, Role
+from establishments.models import EstablishmentImport, SchoolYear
+from tests.factories import AcademieWorld
+from tests.isolation.urlconf import FoundUrl
+
+ALL_ROLES = frozenset(Role)
+DANE_ADMIN_ONLY = frozenset({Role.DANE_ADMIN})
+
+ANNUAIRE_CSV = Path(__file__).resolve().parent.parent / "browser" / "data" / "annuaire_poitiers.csv"
+
+
+# --- The owner académie's objects ---------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """The two académies of a test, and the role being exercised (None: a visitor).
+
+    `a` (Poitiers) owns the objects the URLs point at; `b` (Bordeaux) is the other tenant.
+    Objects the worlds do not have are built on first use through `once` and kept for the test.
+    """
+
+    a: AcademieWorld
+    b: AcademieWorld
+    role: Role | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
+
+    def member(self, role: Role | None = None) -> Membership:
+        """Académie A's membership in `role` (default: the role exercised, else principal)."""
+        return self.a.members[Role(role or self.role or Role.PRINCIPAL).value]
+
+
+def a_import(ctx: Ctx) -> EstablishmentImport:
+    """A previewed, not yet applied, annuaire import of académie A (through the service)."""
+
+    def build() -> EstablishmentImport:
+        from establishments.services import establishment_import_preview
+
+        return establishment_import_preview(
+            academie=ctx.a.academie,
+            school_year=SchoolYear.objects.current(),
+            filename="annuaire-poitiers-confidentiel.csv",
+            content_bytes=ANNUAIRE_CSV.read_bytes(),
+            created_by=ctx.a.dane_admin.user,
+        )
+
+    return ctx.once("a_import", build)
+
+
+def a_invitation(ctx: Ctx) -> tuple[Invitation, str]:
+    """A pending invitation of académie A and the clear token of its link."""
+
+    def build() -> tuple[Invitation, str]:
+        from accounts.services import invitation_create
+
+        return invitation_create(
+            academie=ctx.a.academie,
+            email="invitee.poitiers@test.fr",
+            first_name="Dominique",
+            last_name="Secret-Poitiers",
+            role=Role.PRINCIPAL,
+            invited_by=ctx.a.dane_admin.user,
+            establishments=[ctx.a.establishment],
+            base_url="http://testserver",
+        )
+
+    return ctx.once("a_invitation", build)
+
+
+def a_revocable_membership(ctx: Ctx) -> Membership:
+    """A membership of académie A that its DANE admin may revoke: its RUPN's."""
+    return ctx.a.rupn
+
+
+def another_persons_membership(ctx: Ctx) -> Membership:
+    """A membership of académie A held by someone else than the person acting."""
+    return ctx.member(Role.RUPN if ctx.role != Role.RUPN else Role.PRINCIPAL)
+
+
+# A browser always sends the CSRF token: a body is never empty, and views reading
+# `request.POST or None` must see a bound form.
+FORM_SUBMIT = {"csrfmiddlewaretoken": "jeton-de-test"}
+
+
+def submit(ctx: Ctx) -> dict[str, Any]:
+    """A form with no field but its button (confirmation pages)."""
+    return dict(FORM_SUBMIT)
+
+
+def annuaire_upload(ctx: Ctx) -> dict[str, Any]:
+    # A fresh file object each time: the test client reads it to the end.
+    return {
+        **FORM_SUBMIT,
+        "fichier": SimpleUploadedFile(
+            "annuaire.csv", ANNUAIRE_CSV.read_bytes(), content_type="text/csv"
+        ),
+        "annee": SchoolYear.objects.current().start_year,
+    }
+
+
+def invite_into_a(ctx: Ctx) -> dict[str, Any]:
+    """An invitation form naming académie A's establishment and département."""
+    return {
+        **FORM_SUBMIT,
+        "email": "nouvelle.personne@test.fr",
+        "first_name": "Alex",
+        "last_name": "Durand",
+        "role": Role.PRINCIPAL.value,
+        "establishments": [ctx.a.establishment.pk],
+        "departements": [ctx.a.establishment.departement_id],
+        "school_year": SchoolYear.objects.current().pk,
+    }
+
+
+# --- The registry -------------------------------------------------------------------------------
+
+Resolver = Callable[[Ctx], object]
+PostBody = Callable[[Ctx], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class UrlSpec:
+    roles: frozenset[Role]
+    kwargs: Mapping[str, Resolver] = field(default_factory=dict)
+    post: PostBody | None = None
+    # False when the view only takes POST: a GET then gets 405 whoever asks.
+    get: bool = True
+    # Anonymous visitors may use it (an invitation link).
+    public: bool = False
+    # The roles tried from the other académie (default: `roles`).
+    cross_roles: frozenset[Role] | None = None
+    # How the other académie's attempt must fail:
+    #  "not_found": 404 (the URL designates an object of académie A);
+    #  "scoped": the URL has no object of A, so the page works but shows nothing of A;
+    #  "no_leak": any non-error answer that reveals nothing of A and changes nothing (tokens).
+    cross_tenant: Literal["not_found", "scoped", "no_leak"] | None = None
+    # Models in which the other académie's POST may create rows of ITS OWN académie (a scoped
+    # form legitimately submitted, e.g. uploading a file that names A's schools).
+    may_create: frozenset[str] = frozenset()
+    # Objects of académie A a role may not reach although it is allowed on the URL (outside its
+    # scope): role → kwargs. They must give 404 too.
+    out_of_scope: Callable[[Ctx], Mapping[str, object] | None] | None = None
+    note: str = ""
+
+    @property
+    def cross_tenant_mode(self) -> str:
+        if self.cross_tenant:
+            return self.cross_tenant
+        return "not_found" if self.kwargs else "scoped"
+
+
+def _detail_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
+    # Everyone but the DANE admin is scoped inside the académie: the coordinator to the first
+    # département, direction and RUPN to `establishment`; `other_establishment` is outside.
+    if ctx.role == Role.DANE_ADMIN:
+        return None
+    return {"pk": ctx.a.other_establishment.pk}
+
+
+def _role_switch_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
+    return {"membership_pk": another_persons_membership(ctx).pk}
+
+
+REGISTRY: dict[str, UrlSpec] = {
+    # --- Home and roles (accounts) ---
+    "home": UrlSpec(roles=ALL_ROLES, note="Accueil du rôle : ne montre que son périmètre."),
+    "accounts:roles": UrlSpec(roles=ALL_ROLES, note="Les rôles de la personne connectée."),
+    "accounts:role_switch": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"membership_pk": lambda ctx: ctx.member().pk},
+        get=False,
+        post=submit,
+        out_of_scope=_role_switch_out_of_scope,
+        note="Choisir un rôle : seulement l’un des siens ; celui d’un autre → 404.",
+    ),
+    # --- Members and invitations (accounts) ---
+    "accounts:members": UrlSpec(roles=DANE_ADMIN_ONLY),
+    "accounts:member_invite": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        post=invite_into_a,
+        note="L’autre académie envoie le formulaire avec un établissement de A : refusé.",
+    ),
+    "accounts:member_revoke": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_revocable_membership(ctx).pk},
+        post=submit,
+    ),
+    "accounts:invitation_cancel": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_invitation(ctx)[0].pk},
+        get=False,
+        post=submit,
+    ),
+    "accounts:invitation_accept": UrlSpec(
+        # No role as such: the invitee, known by the token. Anyone signed in with another
+        # address (any role, either académie) must neither accept it nor learn what it offers.
+        roles=frozenset(),
+        cross_roles=ALL_ROLES,
+        kwargs={"token": lambda ctx: a_invitation(ctx)[1]},
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "password1": "Un-mot-de-passe-solide-2025",
+            "password2": "Un-mot-de-passe-solide-2025",
+        },
+        public=True,
+        cross_tenant="no_leak",
+    ),
+    # --- Establishments ---
+    "establishments:list": UrlSpec(roles=ALL_ROLES),
+    "establishments:detail": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: ctx.a.establishment.pk},
+        out_of_scope=_detail_out_of_scope,
+    ),
+    "establishments:import_upload": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        post=annuaire_upload,
+        # Bordeaux uploading Poitiers' file gets a preview of its own (rows rejected), never
+        # a change to Poitiers.
+        may_create=frozenset({"establishments.establishmentimport"}),
+    ),
+    "establishments:import_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY, kwargs={"pk": lambda ctx: a_import(ctx).pk}
+    ),
+    "establishments:import_confirm": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_import(ctx).pk},
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "only_valid_rows": "on"},
+    ),
+    "establishments:import_cancel": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_import(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+}
+
+
+# --- Out of scope of the isolation test ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    what: str
+    reason: str
+    matches: Callable[[FoundUrl], bool]
+
+
+EXCLUDED: tuple[Exclusion, ...] = (
+    Exclusion(
+        what="admin:*",
+        reason="Administration Django : réservée au personnel de la plateforme (is_staff), "
+        "toutes académies ; un membre d’académie est renvoyé vers la connexion de l’admin "
+        "(test_admin_refuses_academie_members).",
+        matches=lambda url: url.namespace == "admin" or url.namespace.startswith("admin:"),
+    ),
+    Exclusion(
+        what="account_*",
+        reason="Connexion, déconnexion, mot de passe (django-allauth) : pages de la personne "
+        "elle-même, sans objet d’académie.",
+        matches=lambda url: (
+            url.name.startswith("account_") and url.view_module.startswith("allauth.")
+        ),
+    ),
+    Exclusion(
+        what="mfa_*",
+        reason="Double authentification (django-allauth) : propre à la personne connectée.",
+        matches=lambda url: url.name.startswith("mfa_") and url.view_module.startswith("allauth."),
+    ),
+    Exclusion(
+        what="static",
+        reason="Fichiers statiques : publics, sans donnée.",
+        matches=lambda url: url.route.startswith(("static/", "^static/", "media/")),
+    ),
+    Exclusion(
+        what="accessibility, legal",
+        reason="Pages publiques (déclaration d’accessibilité, mentions légales).",
+        matches=lambda url: url.name in {"accessibility", "legal"},
+    ),
+)
+
+
+def exclusion_for(url: FoundUrl) -> Exclusion | None:
+    return next((exclusion for exclusion in EXCLUDED if exclusion.matches(url)), None)
