@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
@@ -56,11 +56,11 @@ def _who(membership: Membership | None) -> str:
     return f"{membership.role} de {membership.academie.name}"
 
 
-def _body(response: HttpResponse) -> str:
+def _body(response: HttpResponseBase) -> str:
     if getattr(response, "streaming", False):
-        content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        content = b"".join(getattr(response, "streaming_content", []))
     else:
-        content = response.content
+        content = getattr(response, "content", b"")
     return content.decode("utf-8", errors="replace")
 
 
