@@ -1,0 +1,143 @@
+"""Members management by a DANE administrator, inside their own académie only."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.access import (
+    get_invitation_for,
+    get_membership_for,
+    invitations_visible_to,
+    memberships_visible_to,
+)
+from accounts.acting import acting, role_required
+from accounts.forms import MemberFilterForm, MemberInviteForm, MembershipRevokeForm
+from accounts.models import Role, User
+from accounts.services import invitation_cancel, invitation_create, membership_revoke
+from establishments.models import Establishment
+
+PAGE_SIZE = 100
+# Expired invitations pile up over the years: the list shows the most recent ones.
+INVITATIONS_SHOWN = 200
+
+
+@role_required(Role.DANE_ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    form = MemberFilterForm(request.GET or None)
+    role = ""
+    query = ""
+    if form.is_bound and form.is_valid():
+        role = form.cleaned_data["role"]
+        query = form.cleaned_data["q"].strip()
+    establishments = Prefetch(
+        "establishments", queryset=Establishment.objects.only("pk", "name", "uai").order_by("name")
+    )
+    memberships = (
+        memberships_visible_to(actor)
+        .select_related("user", "school_year")
+        .prefetch_related(establishments, "departements")
+        .order_by("role", "user__last_name", "user__first_name", "user__email", "pk")
+    )
+    invitations = (
+        invitations_visible_to(actor)
+        .select_related("invited_by", "school_year")
+        .prefetch_related(establishments, "departements")
+        .order_by("-created_at", "-pk")
+    )
+    if role:
+        memberships = memberships.filter(role=role)
+        invitations = invitations.filter(role=role)
+    if query:
+        memberships = memberships.filter(
+            Q(user__email__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__first_name__icontains=query)
+        )
+        invitations = invitations.filter(Q(email__icontains=query) | Q(last_name__icontains=query))
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "page_title": "Membres",
+            "form": form,
+            "page_obj": page,
+            "invitations": list(invitations[:INVITATIONS_SHOWN]),
+            "invitations_shown": INVITATIONS_SHOWN,
+            "query_string": query_string.urlencode(),
+        },
+    )
+
+
+@role_required(Role.DANE_ADMIN)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    form = MemberInviteForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = invitation_create(
+                academie=actor.academie,
+                invited_by=cast(User, request.user),
+                base_url=request.build_absolute_uri("/"),
+                **form.scope(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Invitation créée pour {invitation.email} "
+                f"({invitation.get_role_display().lower()}). "
+                "L’état de l’envoi du courriel figure dans la liste des invitations.",
+            )
+            return redirect("accounts:members")
+    return render(
+        request,
+        "accounts/member_invite.html",
+        {"page_title": "Inviter un membre", "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@role_required(Role.DANE_ADMIN)
+def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = acting(request)
+    membership = get_membership_for(actor, pk)
+    form = MembershipRevokeForm(request.POST or None, membership=membership)
+    if request.method == "POST":
+        if form.is_valid():
+            membership_revoke(membership=membership, revoked_by=cast(User, request.user))
+            messages.success(
+                request,
+                f"Le rôle « {membership.get_role_display()} » de {membership.user} est révoqué.",
+            )
+            if membership.user_id == request.user.pk and membership.pk == actor.pk:
+                # The revoked role was the one in use: the next request picks another one.
+                return redirect("home")
+            return redirect("accounts:members")
+    return render(
+        request,
+        "accounts/member_revoke.html",
+        {"page_title": "Révoquer un rôle", "membership": membership, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@role_required(Role.DANE_ADMIN)
+def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(acting(request), pk)
+    invitation_cancel(invitation=invitation, cancelled_by=cast(User, request.user))
+    messages.success(request, f"L’invitation de {invitation.email} est annulée.")
+    return redirect("accounts:members")
