@@ -1,5 +1,20 @@
 from django.urls import path  # noqa: F401
 
+from indemnities import views_rules
+
 app_name = "indemnities"
 
 urlpatterns: list = []
+
+# IMP rules and envelopes (helper "rules").
+urlpatterns += [
+    path("regles/", views_rules.rules, name="rules"),
+    path("regles/<int:start_year>/modifier/", views_rules.rules_edit, name="rules_edit"),
+    path("regles/<int:start_year>/creer/", views_rules.rules_copy, name="rules_copy"),
+    path("enveloppes/", views_rules.envelopes, name="envelopes"),
+    path(
+        "enveloppes/<int:establishment_pk>/<int:start_year>/ajuster/",
+        views_rules.envelope_override,
+        name="envelope_override",
+    ),
+]

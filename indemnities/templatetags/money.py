@@ -32,7 +32,7 @@ def _to_decimal(value: object) -> Decimal | None:
 
 
 def _group(digits: str) -> str:
-    groups = []
+    groups: list[str] = []
     while len(digits) > 3:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
@@ -88,3 +88,12 @@ def multiple(value: object) -> str:
     if factor is None or not factor.is_finite():
         return EMPTY
     return FRACTIONS.get(factor.normalize(), format_number(factor, places=None))
+
+
+@register.filter
+def multiply_rate(value: object, rate: object) -> Decimal | None:
+    """A factor or a number of IMP times the base rate, in euros to the cent (for `|euros`)."""
+    factor, base = _to_decimal(value), _to_decimal(rate)
+    if factor is None or base is None:
+        return None
+    return (factor * base).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,194 @@
+"""Forms of the IMP rules and envelope pages. Structural checks of the rules (bands contiguous,
+no overlap…) live in `indemnities.services.rules.rules_errors`, shared with the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.forms import BaseFormSet, formset_factory
+from dsfr.forms import DsfrBaseForm
+
+from establishments.access import departements_visible_to
+from establishments.models import EstablishmentCategory, EstablishmentType, SchoolYear
+from indemnities.defaults import BandRow
+from indemnities.models import DEFAULT_MULTIPLES, ImpRuleSet, ReferentLimitPolicy
+from indemnities.services.envelopes import MIN_JUSTIFICATION
+from indemnities.templatetags.money import format_euros, multiple
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+
+def _factor_key(factor: Decimal) -> str:
+    return f"{factor.normalize():f}"
+
+
+class RuleSetForm(DsfrBaseForm):
+    base_rate = forms.DecimalField(
+        label="Taux de base annuel (en euros)",
+        help_text="1 250 € selon l’arrêté du 27 avril 2015.",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    multiples = forms.MultipleChoiceField(
+        label="Multiples autorisés du taux de base",
+        help_text="Une IMP se partage, jamais en dessous d’un quart de taux.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un multiple autorisé du taux de base."},
+    )
+    max_referents = forms.IntegerField(
+        label="Nombre maximal recommandé de référents par établissement",
+        min_value=1,
+        max_value=20,
+    )
+    max_referents_policy = forms.ChoiceField(
+        label="Au-delà de ce nombre",
+        choices=[
+            (ReferentLimitPolicy.WARNING, "Avertir le chef d’établissement"),
+            (ReferentLimitPolicy.FORBIDDEN, "Interdire d’ajouter un référent"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        base_rate_hint: Decimal | None = None,
+        extra_factors: Any = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        factors = sorted({*DEFAULT_MULTIPLES, *extra_factors})
+        rate = base_rate_hint
+        field = self.fields["multiples"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (
+                _factor_key(f),
+                f"{multiple(f)} du taux" + (f" ({format_euros(f * rate)})" if rate else ""),
+            )
+            for f in factors
+        ]
+
+    @classmethod
+    def initial_for(cls, rule_set: ImpRuleSet) -> dict[str, Any]:
+        return {
+            "base_rate": rule_set.base_rate,
+            "multiples": [_factor_key(m.factor) for m in rule_set.multiples.all()],
+            "max_referents": rule_set.max_referents,
+            "max_referents_policy": rule_set.max_referents_policy,
+        }
+
+    def factors(self) -> list[Decimal]:
+        return [Decimal(value) for value in self.cleaned_data["multiples"]]
+
+
+class BandForm(DsfrBaseForm):
+    category = forms.ChoiceField(
+        label="Catégorie",
+        choices=[("", "Choisir…"), *EstablishmentCategory.choices],
+        error_messages={"required": "Choisissez la catégorie d’établissement."},
+    )
+    min_pupils = forms.IntegerField(label="Élèves, de", min_value=0, max_value=100000)
+    max_pupils = forms.IntegerField(
+        label="Élèves, jusqu’à",
+        min_value=0,
+        max_value=100000,
+        required=False,
+        help_text="Vide : « et plus ».",
+    )
+    imp_units = forms.DecimalField(
+        label="Enveloppe (en IMP)",
+        min_value=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+        help_text="Par quarts : 1 ; 1,5 ; 2…",
+    )
+
+    def row(self) -> BandRow:
+        data = self.cleaned_data
+        return (data["category"], data["min_pupils"], data["max_pupils"], data["imp_units"])
+
+
+class BaseBandFormSet(BaseFormSet):
+    def rows(self) -> list[BandRow]:
+        """The bands kept, in the order entered (the line numbers of error messages)."""
+        # Blank extra rows have empty cleaned_data; rows ticked "supprimer" are left out.
+        return [
+            form.row()
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+
+BandFormSet = formset_factory(
+    BandForm, formset=BaseBandFormSet, extra=1, can_delete=True, max_num=60, validate_max=True
+)
+
+
+def band_initial(rule_set: ImpRuleSet) -> list[dict[str, Any]]:
+    return [
+        {
+            "category": b.category,
+            "min_pupils": b.min_pupils,
+            "max_pupils": b.max_pupils,
+            "imp_units": b.imp_units,
+        }
+        for b in rule_set.bands.all()
+    ]
+
+
+class RulesYearForm(DsfrBaseForm):
+    annee = forms.TypedChoiceField(label="Année scolaire", coerce=int)
+
+    def __init__(self, *args: Any, years: list[SchoolYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["annee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(y.start_year, y.label) for y in years]
+
+
+class EnvelopeFilterForm(DsfrBaseForm):
+    departement = forms.ModelChoiceField(
+        label="Département", queryset=None, required=False, empty_label="Tous"
+    )
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
+    )
+    annee = forms.ModelChoiceField(
+        label="Année scolaire",
+        queryset=SchoolYear.objects.all(),
+        required=False,
+        to_field_name="start_year",
+        empty_label=None,
+    )
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the acting person's départements are offered and accepted.
+        departement_field = self.fields["departement"]
+        assert isinstance(departement_field, forms.ModelChoiceField)
+        departement_field.queryset = departements_visible_to(actor)
+        annee_field = self.fields["annee"]
+        assert isinstance(annee_field, forms.ModelChoiceField)
+        annee_field.label_from_instance = lambda year: year.label  # type: ignore[method-assign]
+
+
+class EnvelopeOverrideForm(DsfrBaseForm):
+    amount = forms.DecimalField(
+        label="Enveloppe ajustée (en euros)",
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    justification = forms.CharField(
+        label="Justification",
+        help_text="Visible partout où l’enveloppe est affichée.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MIN_JUSTIFICATION,
+        max_length=2000,
+        strip=True,
+    )

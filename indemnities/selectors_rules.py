@@ -1,0 +1,89 @@
+"""Reads for the IMP rules and envelope pages, scoped to the acting membership.
+
+Rules belong to the acting person's académie: the académie is never taken from the URL, so a
+year in the URL can only ever reach one's own rules. Establishments go through
+`establishments_visible_to` (another académie's, or outside a coordinator's départements: 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from establishments.access import establishments_visible_to, get_establishment_for
+from establishments.models import Establishment, SchoolYear
+from indemnities.models import ImpRuleChange, ImpRuleSet
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+
+def school_years_for_rules() -> list[SchoolYear]:
+    """Years one may set rules for: every known year and the next one (to prepare the rentrée)."""
+    current = SchoolYear.objects.current()
+    SchoolYear.objects.get_or_create(start_year=current.start_year + 1)
+    return list(SchoolYear.objects.order_by("-start_year"))
+
+
+def get_school_year_for_rules(start_year: object) -> SchoolYear:
+    """A known school year, or next year's (created on demand, it is national reference data);
+    404 for anything else."""
+    try:
+        year = int(str(start_year))
+    except ValueError as exc:
+        raise Http404("Année scolaire introuvable.") from exc
+    found = SchoolYear.objects.filter(start_year=year).first()
+    if found is not None:
+        return found
+    if year == SchoolYear.objects.current().start_year + 1:
+        return SchoolYear.objects.get_or_create(start_year=year)[0]
+    raise Http404("Année scolaire introuvable.")
+
+
+def rule_set_of(actor: Membership, school_year: SchoolYear) -> ImpRuleSet | None:
+    """The acting académie's rules for the year, with what the rules page shows, or None."""
+    return (
+        ImpRuleSet.objects.filter(academie_id=actor.academie_id, school_year=school_year)
+        .select_related("school_year", "academie", "updated_by")
+        .prefetch_related("multiples", "bands")
+        .first()
+    )
+
+
+def get_rule_set_for(actor: Membership, school_year: SchoolYear) -> ImpRuleSet:
+    rule_set = rule_set_of(actor, school_year)
+    if rule_set is None:
+        raise Http404("Aucune règle IMP pour cette année.")
+    return rule_set
+
+
+def rule_changes_of(rule_set: ImpRuleSet) -> QuerySet[ImpRuleChange]:
+    return rule_set.changes.select_related("changed_by").order_by("-changed_at", "-pk")
+
+
+@dataclass(frozen=True)
+class EnvelopeFilters:
+    departement_id: int | None = None
+    type: str = ""
+
+
+def envelope_establishments(
+    *, actor: Membership, filters: EnvelopeFilters
+) -> QuerySet[Establishment]:
+    """Visible establishments for the envelope list (envelopes are computed per page)."""
+    establishments = establishments_visible_to(actor).select_related("departement")
+    if filters.departement_id:
+        establishments = establishments.filter(departement_id=filters.departement_id)
+    if filters.type:
+        establishments = establishments.filter(type=filters.type)
+    return establishments.order_by("name", "uai")
+
+
+def get_envelope_target_for(
+    actor: Membership, establishment_pk: object, start_year: object
+) -> tuple[Establishment, SchoolYear]:
+    establishment = get_establishment_for(actor, establishment_pk)
+    return establishment, get_school_year_for_rules(start_year)

@@ -1,0 +1,341 @@
+"""Pages of the IMP rules (DANE admin) and of the envelopes (DANE admin and coordinators)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.acting import acting, role_required
+from accounts.models import Role
+from establishments.models import EstablishmentCategory, SchoolYear
+from indemnities.defaults import POITIERS_BANDS
+from indemnities.envelopes import envelopes_for
+from indemnities.forms_rules import (
+    BandFormSet,
+    EnvelopeFilterForm,
+    EnvelopeOverrideForm,
+    RuleSetForm,
+    RulesYearForm,
+    band_initial,
+)
+from indemnities.models import DEFAULT_BASE_RATE, DEFAULT_MULTIPLES, ImpRuleSet
+from indemnities.selectors_rules import (
+    EnvelopeFilters,
+    envelope_establishments,
+    get_envelope_target_for,
+    get_school_year_for_rules,
+    rule_changes_of,
+    rule_set_of,
+    school_years_for_rules,
+)
+from indemnities.services.envelopes import (
+    envelope_override_clear,
+    envelope_override_set,
+    envelope_override_warnings,
+)
+from indemnities.services.rules import (
+    envelope_changes_preview,
+    previous_rule_set,
+    rule_set_copy_from_previous_year,
+    rule_set_create_from_table,
+    rule_set_update,
+    rules_errors,
+    rules_warnings,
+)
+
+PAGE_SIZE = 50
+BANDS_PREFIX = "bands"
+HISTORY_LIMIT = 50
+
+
+def _rules_url(school_year: SchoolYear) -> str:
+    return f"{reverse('indemnities:rules')}?annee={school_year.start_year}"
+
+
+def _bands_by_category(rule_set: ImpRuleSet) -> list[tuple[str, list[Any]]]:
+    bands = list(rule_set.bands.all())
+    return [
+        (label, [b for b in bands if b.category == value])
+        for value, label in EstablishmentCategory.choices
+    ]
+
+
+@role_required(Role.DANE_ADMIN)
+def rules(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    years = school_years_for_rules()
+    current = SchoolYear.objects.current()
+    form = RulesYearForm(request.GET or None, years=years, initial={"annee": current.start_year})
+    school_year = current
+    if form.is_bound and form.is_valid():
+        school_year = get_school_year_for_rules(form.cleaned_data["annee"])
+    rule_set = rule_set_of(actor, school_year)
+    context: dict[str, Any] = {
+        "page_title": f"Règles IMP {school_year.label}",
+        "form": form,
+        "school_year": school_year,
+        "rule_set": rule_set,
+    }
+    if rule_set is None:
+        context["previous"] = previous_rule_set(academie=actor.academie, school_year=school_year)
+    else:
+        context["bands_by_category"] = _bands_by_category(rule_set)
+        context["changes"] = list(rule_changes_of(rule_set)[:HISTORY_LIMIT])
+    return render(request, "indemnities/rules_detail.html", context)
+
+
+@role_required(Role.DANE_ADMIN)
+@require_POST
+def rules_copy(request: HttpRequest, start_year: int) -> HttpResponse:
+    """Start a year's rules from the previous year's or from the national default table."""
+    actor = acting(request)
+    school_year = get_school_year_for_rules(start_year)
+    source = request.POST.get("source")
+    try:
+        if source == "previous":
+            rule_set_copy_from_previous_year(
+                academie=actor.academie, school_year=school_year, created_by=actor.user
+            )
+        elif source == "default":
+            rule_set_create_from_table(
+                academie=actor.academie,
+                school_year=school_year,
+                bands=POITIERS_BANDS,
+                base_rate=DEFAULT_BASE_RATE,
+                multiples=DEFAULT_MULTIPLES,
+                created_by=actor.user,
+                description=f"Création des règles IMP de {school_year.label} à partir des "
+                "règles nationales par défaut.",
+            )
+        else:
+            raise ValidationError("Choisissez à partir de quelles règles commencer.")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Les règles IMP de {school_year.label} sont créées : vérifiez-les et modifiez-les "
+            "si besoin.",
+        )
+    return redirect(_rules_url(school_year))
+
+
+def _edit_forms(rule_set: ImpRuleSet, data: Any | None) -> tuple[RuleSetForm, Any]:
+    extra_factors = [m.factor for m in rule_set.multiples.all()]
+    form = RuleSetForm(
+        data,
+        initial=RuleSetForm.initial_for(rule_set),
+        base_rate_hint=rule_set.base_rate,
+        extra_factors=extra_factors,
+    )
+    formset = BandFormSet(data, initial=band_initial(rule_set), prefix=BANDS_PREFIX)
+    return form, formset
+
+
+def _with_extra_row(data: Any) -> Any:
+    data = data.copy()
+    key = f"{BANDS_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "0"))
+    except ValueError:
+        total = 0
+    data[key] = str(min(total + 1, 60))
+    return data
+
+
+@role_required(Role.DANE_ADMIN)
+def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
+    actor = acting(request)
+    school_year = get_school_year_for_rules(start_year)
+    rule_set = rule_set_of(actor, school_year)
+    if rule_set is None:
+        messages.info(request, f"Créez d’abord les règles IMP de {school_year.label}.")
+        return redirect(_rules_url(school_year))
+    context: dict[str, Any] = {
+        "page_title": f"Modifier les règles IMP {school_year.label}",
+        "school_year": school_year,
+        "rule_set": rule_set,
+    }
+    if rule_set.is_locked:
+        context["bands_by_category"] = _bands_by_category(rule_set)
+        status = 200
+        if request.method == "POST":
+            context["refused"] = (
+                f"Les règles IMP de {school_year.label} sont figées depuis l’émission des "
+                "lettres de mission : aucune modification n’a été enregistrée."
+            )
+            status = 409
+        return render(request, "indemnities/rules_locked.html", context, status=status)
+
+    if request.method != "POST":
+        form, formset = _edit_forms(rule_set, None)
+        context.update(form=form, formset=formset)
+        return render(request, "indemnities/rules_edit.html", context)
+
+    action = request.POST.get("action", "")
+    data = _with_extra_row(request.POST) if action == "add_row" else request.POST
+    form, formset = _edit_forms(rule_set, data)
+    context.update(form=form, formset=formset)
+    if action not in ("preview", "save"):
+        return render(request, "indemnities/rules_edit.html", context)
+    if not (form.is_valid() and formset.is_valid()):
+        return render(request, "indemnities/rules_edit.html", context, status=400)
+
+    rows = formset.rows()
+    values = {
+        "base_rate": form.cleaned_data["base_rate"],
+        "multiples": form.factors(),
+        "bands": rows,
+        "max_referents": form.cleaned_data["max_referents"],
+        "max_referents_policy": form.cleaned_data["max_referents_policy"],
+    }
+    if action == "preview":
+        errors = rules_errors(**values)
+        if errors:
+            context["rule_errors"] = errors
+            return render(request, "indemnities/rules_edit.html", context, status=400)
+        new_base_rate: Decimal = values["base_rate"]
+        context.update(
+            changes=envelope_changes_preview(
+                rule_set=rule_set, new_base_rate=new_base_rate, new_bands=rows
+            ),
+            warnings=rules_warnings(rows),
+            new_base_rate=new_base_rate,
+            page_title=f"Aperçu des règles IMP {school_year.label}",
+        )
+        return render(request, "indemnities/rules_preview.html", context)
+
+    try:
+        change = rule_set_update(rule_set=rule_set, changed_by=actor.user, **values)
+    except ValidationError as error:
+        context["rule_errors"] = error.messages
+        return render(request, "indemnities/rules_edit.html", context, status=400)
+    messages.success(
+        request, f"Règles IMP de {school_year.label} enregistrées. {change.description}"
+    )
+    return redirect(_rules_url(school_year))
+
+
+@role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
+def envelopes(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    current = SchoolYear.objects.current()
+    form = EnvelopeFilterForm(request.GET or None, actor=actor)
+    filters = EnvelopeFilters()
+    school_year = current
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = EnvelopeFilters(
+            departement_id=data["departement"].pk if data["departement"] else None,
+            type=data["type"],
+        )
+        school_year = data["annee"] or current
+    page = Paginator(envelope_establishments(actor=actor, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rule_set = rule_set_of(actor, school_year)
+    by_id = envelopes_for(
+        academie=actor.academie,
+        school_year=school_year,
+        establishments=page.object_list,
+        rule_set=rule_set,
+        bands=list(rule_set.bands.all()) if rule_set else [],
+    )
+    rows = [(establishment, by_id[establishment.pk]) for establishment in page.object_list]
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "indemnities/envelope_list.html",
+        {
+            "page_title": f"Enveloppes IMP {school_year.label}",
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "school_year": school_year,
+            "rule_set": rule_set,
+            "can_override": actor.role == Role.DANE_ADMIN,
+            "query_string": query_string.urlencode(),
+        },
+    )
+
+
+@role_required(Role.DANE_ADMIN)
+def envelope_override(request: HttpRequest, establishment_pk: int, start_year: int) -> HttpResponse:
+    actor = acting(request)
+    establishment, school_year = get_envelope_target_for(actor, establishment_pk, start_year)
+    envelope = envelopes_for(
+        academie=actor.academie, school_year=school_year, establishments=[establishment]
+    )[establishment.pk]
+    back = f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "clear":
+        form = EnvelopeOverrideForm()
+        try:
+            envelope_override_clear(
+                establishment=establishment, school_year=school_year, cleared_by=actor.user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            status = 400
+        else:
+            messages.success(
+                request,
+                f"Ajustement supprimé : l’enveloppe de {establishment.name} est de nouveau "
+                "calculée par les règles.",
+            )
+            return redirect(back)
+    elif request.method == "POST":
+        form = EnvelopeOverrideForm(request.POST)
+        if form.is_valid():
+            amount = form.cleaned_data["amount"]
+            try:
+                envelope_override_set(
+                    establishment=establishment,
+                    school_year=school_year,
+                    amount=amount,
+                    justification=form.cleaned_data["justification"],
+                    set_by=actor.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"Enveloppe de {establishment.name} ajustée.")
+                for warning in envelope_override_warnings(
+                    establishment=establishment, school_year=school_year, amount=amount
+                ):
+                    messages.warning(request, warning)
+                return redirect(back)
+        status = 400
+    else:
+        initial = {}
+        if envelope.is_overridden:
+            initial = {
+                "amount": envelope.override_amount,
+                "justification": envelope.override_justification,
+            }
+        form = EnvelopeOverrideForm(initial=initial)
+    return render(
+        request,
+        "indemnities/envelope_override.html",
+        {
+            "page_title": f"Ajuster l’enveloppe – {establishment.name}",
+            "establishment": establishment,
+            "school_year": school_year,
+            "envelope": envelope,
+            "form": form,
+            "back": back,
+        },
+        status=status,
+    )
