@@ -157,7 +157,9 @@ def size_problem(size: int, max_bytes: int) -> str | None:
 
 
 def _megabytes(size: int) -> str:
-    value = f"{size / 1_000_000:.1f}".replace(".", ",")
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} ko"
+    value = f"{size / 1_000_000:.1f}".replace(".", ",").removesuffix(",0")
     return f"{value} Mo"
 
 

@@ -238,9 +238,7 @@ def annuaire_csv(
 def poitiers_sample_rows() -> list[dict[str, str]]:
     """The rows of `tests/data/annuaire/poitiers_libelles.csv`: Poitiers with neighbours."""
     return [
-        annuaire_row(
-            uai=uai_for("016", 1001), name="Collège Jean Moulin", commune="Angoulême"
-        ),
+        annuaire_row(uai=uai_for("016", 1001), name="Collège Jean Moulin", commune="Angoulême"),
         annuaire_row(
             uai=uai_for("016", 1002),
             name="Collège Sainte-Marthe Chavagnes",
