@@ -136,7 +136,8 @@ def describe_services(*, testing: bool) -> None:
     )
     say(f"Base de données : {database}")
     say(f"Broker Celery   : {broker}")
-    say(f"Courriels       : {mail}")
+    if not testing:  # tests keep their emails in memory (django.core.mail.outbox)
+        say(f"Courriels       : {mail}")
     if testing:
         if CHROMIUM.exists():
             say(f"Navigateur      : {CHROMIUM} (tests navigateur exécutés)")

@@ -103,7 +103,8 @@ def _broker_description() -> str:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     skipped = sum(_skipped_for_services.values())
-    details = ", ".join(f"{n} faute de {s}" for s, n in _skipped_for_services.items() if n)
+    names = {"redis": "Redis", "chromium": "Chromium"}
+    details = ", ".join(f"{names[s]} : {n}" for s, n in _skipped_for_services.items() if n)
     try:
         database = _database_description()
     except Exception as exc:  # the summary must never hide the real result
