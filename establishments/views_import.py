@@ -51,9 +51,11 @@ def _summary(counts: dict[str, int]) -> str:
 @role_required(Role.DANE_ADMIN)
 def import_upload(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
-    form = EstablishmentImportUploadForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST":
+    if request.method != "POST":
+        form = EstablishmentImportUploadForm()
+    else:
+        form = EstablishmentImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["fichier"]
             try:

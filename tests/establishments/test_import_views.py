@@ -161,6 +161,9 @@ def test_upload_without_file_or_with_an_unknown_year(worlds):
     missing = client.post(UPLOAD_URL, {"annee": SchoolYear.objects.current().start_year})
     assert missing.status_code == 400
     assert "Choisissez le fichier CSV" in missing.content.decode()
+    empty_post = client.post(UPLOAD_URL)
+    assert empty_post.status_code == 400
+    assert 'role="alert"' in empty_post.content.decode()
     bad_year = client.post(UPLOAD_URL, {**upload("poitiers_libelles.csv"), "annee": "1850"})
     assert bad_year.status_code == 400
     assert not EstablishmentImport.objects.exists()
