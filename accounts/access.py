@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Invitation, Membership, Role
+from accounts.models import Invitation, InvitationQuerySet, Membership, Role
 
 
 def _manages_people(actor: Membership | None) -> bool:
@@ -23,7 +23,7 @@ def memberships_visible_to(actor: Membership | None) -> QuerySet[Membership]:
     return Membership.objects.active().filter(academie_id=actor.academie_id)
 
 
-def invitations_visible_to(actor: Membership | None) -> QuerySet[Invitation]:
+def invitations_visible_to(actor: Membership | None) -> InvitationQuerySet:
     """Invitations of the actor's académie not yet accepted nor cancelled (pending or expired)."""
     if actor is None or not _manages_people(actor):
         return Invitation.objects.none()
@@ -32,7 +32,7 @@ def invitations_visible_to(actor: Membership | None) -> QuerySet[Invitation]:
     )
 
 
-def get_membership_for(actor: Membership | None, pk: object) -> Membership:
+def get_membership_for(actor: Membership | None, pk: int | str) -> Membership:
     try:
         return (
             memberships_visible_to(actor)
@@ -43,7 +43,7 @@ def get_membership_for(actor: Membership | None, pk: object) -> Membership:
         raise Http404("Rôle introuvable.") from exc
 
 
-def get_invitation_for(actor: Membership | None, pk: object) -> Invitation:
+def get_invitation_for(actor: Membership | None, pk: int | str) -> Invitation:
     try:
         return invitations_visible_to(actor).select_related("academie", "invited_by").get(pk=pk)
     except (Invitation.DoesNotExist, ValueError, TypeError) as exc:

@@ -14,7 +14,7 @@ from accounts.access import invitations_visible_to, other_active_dane_admins_exi
 from accounts.models import ESTABLISHMENT_ROLES, Invitation, Membership, Role, User
 from accounts.services import _check_scope
 from establishments.access import departements_visible_to, establishments_visible_to
-from establishments.models import Establishment, SchoolYear
+from establishments.models import Departement, Establishment, SchoolYear
 
 
 class DsfrErrorList(ErrorList):
@@ -121,7 +121,7 @@ class MemberInviteForm(AccountsBaseForm):
     )
     departements = forms.ModelMultipleChoiceField(
         label="Départements",
-        queryset=None,
+        queryset=Departement.objects.none(),
         required=False,
         help_text="Coordonnateur DANE : un ou plusieurs départements.",
         widget=forms.SelectMultiple(attrs={"size": 5}),

@@ -83,7 +83,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @role_required(Role.DANE_ADMIN)
 def member_invite(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
-    form = MemberInviteForm(request.POST or None, actor=actor)
+    form = MemberInviteForm(request.POST if request.method == "POST" else None, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _token = invitation_create(
@@ -114,7 +114,9 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     actor = acting(request)
     membership = get_membership_for(actor, pk)
-    form = MembershipRevokeForm(request.POST or None, membership=membership)
+    form = MembershipRevokeForm(
+        request.POST if request.method == "POST" else None, membership=membership
+    )
     if request.method == "POST":
         if form.is_valid():
             membership_revoke(membership=membership, revoked_by=cast(User, request.user))

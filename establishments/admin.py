@@ -1,0 +1,212 @@
+"""Django admin for platform administrators: académies (tenants) and their establishments.
+
+Académie staff never use it (they are not `is_staff`); they manage their data in the application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from establishments.models import (
+    Academie,
+    Departement,
+    Establishment,
+    EstablishmentImport,
+    PupilCount,
+    SchoolYear,
+)
+
+
+class DepartementInline(admin.TabularInline):
+    model = Departement
+    extra = 0
+    fields = ("code", "name")
+
+
+@admin.register(Academie)
+class AcademieAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "slug", "mfa_required_for_dane", "invite_link")
+    search_fields = ("name", "code", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+    inlines = [DepartementInline]
+    actions = ["invite_dane_admin"]
+
+    @admin.display(description="Administrateur DANE")
+    def invite_link(self, obj: Academie) -> str:
+        url = reverse("admin:establishments_academie_invite_dane_admin", args=[obj.pk])
+        return format_html('<a href="{}">Inviter un administrateur DANE</a>', url)
+
+    @admin.action(description="Inviter un administrateur DANE")
+    def invite_dane_admin(
+        self, request: HttpRequest, queryset: QuerySet[Academie]
+    ) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(
+                request,
+                "Choisissez une seule académie pour inviter son administrateur DANE.",
+                messages.ERROR,
+            )
+            return None
+        academie = queryset.get()
+        return HttpResponseRedirect(
+            reverse("admin:establishments_academie_invite_dane_admin", args=[academie.pk])
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "<int:pk>/inviter-dane/",
+                self.admin_site.admin_view(self.invite_dane_admin_view),
+                name="establishments_academie_invite_dane_admin",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def invite_dane_admin_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        # accounts sits beside establishments: imported here so establishments' modules do not
+        # depend on it at import time.
+        from accounts.forms import DaneAdminInviteForm
+        from accounts.models import Role
+        from accounts.services import invitation_create
+
+        academie = get_object_or_404(Academie, pk=pk)
+        if not self.has_change_permission(request, academie):
+            raise PermissionDenied
+        form = DaneAdminInviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            invitation, _token = invitation_create(
+                academie=academie,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                role=Role.DANE_ADMIN,
+                invited_by=request.user,  # type: ignore[arg-type]
+                base_url=request.build_absolute_uri("/"),
+            )
+            self.message_user(
+                request,
+                f"Invitation envoyée à {invitation.email} pour administrer l’{academie}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_invitation_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Inviter un administrateur DANE",
+            "subtitle": str(academie),
+            "academie": academie,
+            "form": form,
+            "opts": self.model._meta,
+            "original": academie,
+        }
+        return TemplateResponse(request, "accounts/admin/invite_dane_admin.html", context)
+
+
+@admin.register(Departement)
+class DepartementAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "academie")
+    list_filter = ("academie",)
+    search_fields = ("code", "name")
+    list_select_related = ("academie",)
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ("label", "start_year")
+    ordering = ("-start_year",)
+
+
+class EstablishmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Establishment
+        fields = (
+            "academie",
+            "uai",
+            "name",
+            "type",
+            "sector",
+            "departement",
+            "commune",
+            "email",
+            "bassin",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        academie = cleaned.get("academie")
+        departement = cleaned.get("departement")
+        if academie and departement and departement.academie_id != academie.pk:
+            self.add_error("departement", "Ce département n’appartient pas à l’académie choisie.")
+        return cleaned
+
+
+class PupilCountInline(admin.TabularInline):
+    model = PupilCount
+    extra = 0
+    fields = ("school_year", "pupils", "source", "updated_at")
+    readonly_fields = ("updated_at",)
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(admin.ModelAdmin):
+    form = EstablishmentAdminForm
+    list_display = ("uai", "name", "academie", "type", "sector", "departement", "commune")
+    list_filter = ("academie", "type", "sector")
+    search_fields = ("uai", "name", "commune")
+    list_select_related = ("academie", "departement")
+    autocomplete_fields = ("departement",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [PupilCountInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # A pupil count always belongs to its establishment's académie.
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, PupilCount):
+                instance.academie_id = form.instance.academie_id
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(PupilCount)
+class PupilCountAdmin(admin.ModelAdmin):
+    list_display = ("establishment", "school_year", "pupils", "source", "academie")
+    list_filter = ("academie", "school_year")
+    search_fields = ("establishment__uai", "establishment__name")
+    list_select_related = ("establishment", "school_year", "academie")
+    raw_id_fields = ("establishment",)
+    fields = ("establishment", "school_year", "pupils", "source", "academie", "updated_at")
+    readonly_fields = ("academie", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: PupilCount, form: Any, change: bool) -> None:
+        obj.academie_id = obj.establishment.academie_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EstablishmentImport)
+class EstablishmentImportAdmin(admin.ModelAdmin):
+    """Imports are records of what a DANE loaded: read-only here."""
+
+    list_display = ("filename", "academie", "school_year", "status", "created_at", "created_by")
+    list_filter = ("academie", "status", "school_year")
+    search_fields = ("filename",)
+    list_select_related = ("academie", "school_year", "created_by")
+    exclude = ("content",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

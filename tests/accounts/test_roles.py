@@ -1,0 +1,62 @@
+"""Someone holding several roles switches between them; nobody can take another's role."""
+
+from __future__ import annotations
+
+from accounts.acting import SESSION_KEY
+from accounts.models import Role
+from accounts.services import membership_grant, membership_revoke
+from tests.conftest import client_acting_as
+
+
+def test_switching_role_changes_the_home_page(worlds):
+    poitiers, _ = worlds
+    principal = poitiers.principal
+    rupn_elsewhere = membership_grant(
+        academie=poitiers.academie,
+        user=principal.user,
+        role=Role.RUPN,
+        granted_by=None,
+        establishments=[poitiers.other_establishment],
+        school_year=poitiers.rupn.school_year,
+    )
+    client = client_acting_as(principal)
+    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+    roles = client.get("/roles/").content.decode()
+    assert "Agir en tant que référent numérique (rupn)" in roles
+
+    response = client.post(f"/roles/{rupn_elsewhere.pk}/choisir/")
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == rupn_elsewhere.pk
+    assert client.get("/").templates[0].name == "accounts/home_rupn.html"
+
+    client.post(f"/roles/{principal.pk}/choisir/")
+    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+
+
+def test_switching_to_someone_elses_membership_is_404(worlds):
+    poitiers, bordeaux = worlds
+    client = client_acting_as(poitiers.principal)
+    for membership in (poitiers.dane_admin, bordeaux.dane_admin):
+        assert client.post(f"/roles/{membership.pk}/choisir/").status_code == 404
+    assert client.session[SESSION_KEY] == poitiers.principal.pk
+    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+
+
+def test_switching_to_a_revoked_membership_is_404(worlds):
+    poitiers, _ = worlds
+    second = membership_grant(
+        academie=poitiers.academie,
+        user=poitiers.principal.user,
+        role=Role.DEPUTY,
+        granted_by=None,
+        establishments=[poitiers.other_establishment],
+    )
+    membership_revoke(membership=second, revoked_by=poitiers.dane_admin.user)
+    client = client_acting_as(poitiers.principal)
+    assert client.post(f"/roles/{second.pk}/choisir/").status_code == 404
+
+
+def test_role_switch_requires_post(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.principal)
+    assert client.get(f"/roles/{poitiers.principal.pk}/choisir/").status_code == 405
