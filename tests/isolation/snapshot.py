@@ -57,7 +57,8 @@ def snapshot_changes(
     """What differs, in French; empty when nothing changed.
 
     `may_create` lists models in which new rows are tolerated (a form a role may legitimately
-    submit for its own académie), provided each new row belongs to `own_academie_id`.
+    submit for its own académie), provided each new row that has an académie has
+    `own_academie_id` (rows without one, such as the bands of a new rule set, are tolerated).
     """
     problems: list[str] = []
     for label in sorted(set(before) | set(after)):
@@ -78,8 +79,10 @@ def snapshot_changes(
                 pk
                 for pk in created
                 if label not in may_create
-                or rows_after[pk].academie_id is None
-                or rows_after[pk].academie_id != own_academie_id
+                or (
+                    rows_after[pk].academie_id is not None
+                    and rows_after[pk].academie_id != own_academie_id
+                )
             ]
             if foreign:
                 problems.append(f"{label} : lignes créées {foreign}")

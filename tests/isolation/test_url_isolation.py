@@ -21,14 +21,7 @@ from accounts.acting import SESSION_KEY
 from accounts.models import Invitation, Membership, Role, User
 from establishments.models import Establishment, EstablishmentImport
 from tests.isolation.snapshot import snapshot_changes, take_snapshot
-from tests.isolation.url_registry import (
-    REGISTRY,
-    Ctx,
-    UrlSpec,
-    a_import,
-    a_invitation,
-    exclusion_for,
-)
+from tests.isolation.url_registry import OWNER_DATA, REGISTRY, Ctx, UrlSpec, exclusion_for
 from tests.isolation.urlconf import FoundUrl, all_urls
 
 URLS = all_urls()
@@ -106,6 +99,8 @@ class Attempt:
     allowed_statuses: frozenset[int] | None
     # Strings of académie A that the answer, whatever its status, must not contain.
     markers: list[str] = field(default_factory=list)
+    # Query string of a GET.
+    query: Mapping[str, Any] | None = None
 
 
 def _attempt(
@@ -114,7 +109,7 @@ def _attempt(
     label = f"{attempt.name} – {attempt.method} {attempt.path} en tant que {attempt.who}"
     try:
         if attempt.method == "GET":
-            response = client.get(attempt.path)
+            response = client.get(attempt.path, dict(attempt.query or {}))
         else:
             response = client.post(attempt.path, data=dict(data or {}))
     except Exception as exc:  # a 500: the failure must say where
@@ -156,6 +151,10 @@ def _spec(name: str) -> UrlSpec:
 
 def _resolve(spec: UrlSpec, ctx: Ctx) -> dict[str, object]:
     return {key: resolver(ctx) for key, resolver in spec.kwargs.items()}
+
+
+def _query(spec: UrlSpec, ctx: Ctx) -> dict[str, Any]:
+    return spec.query(ctx) if spec.query else {}
 
 
 def _post_data(spec: UrlSpec, ctx: Ctx) -> dict[str, Any]:
@@ -233,8 +232,8 @@ def test_other_academie_cannot_reach_or_change(name: str, ctx: Ctx) -> None:
     """Signed in as the same role in Bordeaux, acting on Poitiers' objects."""
     spec = _spec(name)
     # Objects of A exist before the attempts, so that a list page leaking them would show them.
-    a_import(ctx)
-    a_invitation(ctx)
+    for build in OWNER_DATA:
+        build(ctx)
     failures: list[str] = []
     mode = spec.cross_tenant_mode
     for role in sorted(spec.cross_roles or spec.roles):
@@ -291,6 +290,7 @@ def test_roles_not_allowed_are_refused(name: str, ctx: Ctx) -> None:
                     method,
                     path,
                     _forbidden_statuses(spec, method, frozenset({403, 404})),
+                    query=_query(spec, role_ctx),
                 ),
                 data,
                 failures,
@@ -328,6 +328,7 @@ def test_objects_outside_the_scope_give_404(name: str, ctx: Ctx) -> None:
                     method,
                     path,
                     _forbidden_statuses(spec, method, frozenset({404})),
+                    query=_query(spec, role_ctx),
                 ),
                 data,
                 failures,
@@ -354,7 +355,9 @@ def test_visitor_is_sent_to_sign_in(name: str, ctx: Ctx) -> None:
         before = take_snapshot()
         try:
             response = (
-                client.get(path) if method == "GET" else client.post(path, data=dict(data or {}))
+                client.get(path, _query(spec, ctx))
+                if method == "GET"
+                else client.post(path, data=dict(data or {}))
             )
         except Exception as exc:
             failures.append(f"{name} – {method} {path} (visiteur) : exception {exc!r}")
@@ -384,14 +387,16 @@ def test_allowed_roles_reach_the_url(name: str, ctx: Ctx) -> None:
     ]
     if spec.public:
         actors.append((None, None))
+    for build in OWNER_DATA:
+        build(ctx)
     for role, actor in actors:
-        role_ctx = replace(ctx, role=role, cache={})
+        role_ctx = replace(ctx, role=role)
         path = _path(name, _resolve(spec, role_ctx))
         client = _client_for(actor)
         method = "GET" if spec.get else "POST"
         try:
             response = (
-                client.get(path)
+                client.get(path, _query(spec, role_ctx))
                 if spec.get
                 else client.post(path, data=dict(_post_data(spec, role_ctx)))
             )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -97,6 +98,52 @@ def a_invitation(ctx: Ctx) -> tuple[Invitation, str]:
     return ctx.once("a_invitation", build)
 
 
+def current_start_year(ctx: Ctx) -> int:
+    return SchoolYear.objects.current().start_year
+
+
+def indemnity_rules(ctx: Ctx) -> None:
+    """IMP rules of the current year in both académies (each its own table)."""
+
+    def build() -> None:
+        from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
+        from indemnities.models import ImpRuleSet
+        from indemnities.services.rules import rule_set_create_from_table
+
+        year = SchoolYear.objects.current()
+        for world, bands in ((ctx.a, POITIERS_BANDS), (ctx.b, BORDEAUX_BANDS)):
+            if not ImpRuleSet.objects.filter(academie=world.academie, school_year=year).exists():
+                rule_set_create_from_table(
+                    academie=world.academie,
+                    school_year=year,
+                    bands=bands,
+                    created_by=world.dane_admin.user,
+                )
+
+    return ctx.once("indemnity_rules", build)
+
+
+def a_allocation(ctx: Ctx) -> Any:
+    """The IMP of académie A's RUPN (a full rate), and one in B so that B's pages have rows."""
+
+    def build() -> Any:
+        from indemnities.models import Allocation
+        from indemnities.services.allocations import allocation_set
+
+        indemnity_rules(ctx)
+        year = SchoolYear.objects.current()
+        for world in (ctx.b, ctx.a):
+            allocation_set(
+                establishment=world.establishment,
+                school_year=year,
+                amounts={world.rupn: Decimal("1250.00")},
+                set_by=world.principal.user,
+            )
+        return Allocation.objects.get(referent=ctx.a.rupn, school_year=year)
+
+    return ctx.once("a_allocation", build)
+
+
 def a_revocable_membership(ctx: Ctx) -> Membership:
     """A membership of académie A that its DANE admin may revoke: its RUPN's."""
     return ctx.a.rupn
@@ -142,6 +189,15 @@ def invite_into_a(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+# Objects of académie A built before the other académie's attempts, so that a page leaking them
+# would show them. A new app adds its builder here.
+OWNER_DATA: list[Callable[[Ctx], object]] = [
+    a_import,
+    a_invitation,
+    a_allocation,
+]
+
+
 # --- The registry -------------------------------------------------------------------------------
 
 Resolver = Callable[[Ctx], object]
@@ -155,6 +211,8 @@ class UrlSpec:
     post: PostBody | None = None
     # False when the view only takes POST: a GET then gets 405 whoever asks.
     get: bool = True
+    # Query string of GET requests (a filter or export form as submitted).
+    query: Callable[[Ctx], dict[str, Any]] | None = None
     # Anonymous visitors may use it (an invitation link).
     public: bool = False
     # The roles tried from the other académie (default: `roles`).
@@ -264,7 +322,102 @@ REGISTRY: dict[str, UrlSpec] = {
         get=False,
         post=submit,
     ),
+    # --- IMP rules and envelopes (indemnities) ---
+    "indemnities:rules": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+        # The page opens next school year (a national row, no académie) so that its rules can
+        # be prepared: a write on GET, but nothing of any tenant.
+        may_create=frozenset({"establishments.schoolyear"}),
+    ),
+    "indemnities:rules_edit": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        # The year is national: each académie edits its own rules of that year.
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        # A preview writes nothing; a save by B would legitimately change B's own rules.
+        post=lambda ctx: {**FORM_SUBMIT, "action": "preview"},
+    ),
+    "indemnities:rules_copy": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "source": "default"},
+        note="Les règles de l’année existent déjà : refusé sans rien écrire.",
+    ),
+    "indemnities:envelopes": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
+    "indemnities:envelope_override": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={
+            "establishment_pk": lambda ctx: ctx.a.establishment.pk,
+            "start_year": current_start_year,
+        },
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "amount": "3750.00",
+            "justification": "Effectif en forte hausse à la rentrée.",
+        },
+    ),
+    # --- Allocations, service fait, export, budget (indemnities) ---
+    "indemnities:allocations": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
+    "indemnities:allocation_edit": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs={
+            "establishment_pk": lambda ctx: ctx.a.establishment.pk,
+            "start_year": current_start_year,
+        },
+        post=lambda ctx: {**FORM_SUBMIT, f"montant_{ctx.a.rupn.pk}": "2500.00"},
+        out_of_scope=lambda ctx: {
+            "establishment_pk": ctx.a.other_establishment.pk,
+            "start_year": current_start_year(ctx),
+        },
+    ),
+    "indemnities:certifications": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY, Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        kwargs={
+            "establishment_pk": lambda ctx: ctx.a.establishment.pk,
+            "start_year": current_start_year,
+        },
+        post=lambda ctx: _certify(ctx),
+        out_of_scope=lambda ctx: (
+            None
+            if ctx.role == Role.DANE_ADMIN
+            else {
+                "establishment_pk": ctx.a.other_establishment.pk,
+                "start_year": current_start_year(ctx),
+            }
+        ),
+    ),
+    "indemnities:export": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        # The file itself, not only the form: a leaking export would name A's schools.
+        query=lambda ctx: {"annee": current_start_year(ctx), "format": "csv"},
+    ),
+    "indemnities:budget": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
 }
+
+
+def _certify(ctx: Ctx) -> dict[str, Any]:
+    """Certify the service of A's RUPN, as the form of the certification page sends it."""
+    allocation = a_allocation(ctx)
+    prefix = f"a{allocation.pk}"
+    return {
+        **FORM_SUBMIT,
+        "allocation": allocation.pk,
+        f"{prefix}-status": "full",
+        f"{prefix}-months_done": "",
+        f"{prefix}-comment": "",
+    }
 
 
 # --- Out of scope of the isolation test ---------------------------------------------------------
