@@ -174,6 +174,15 @@ def decode(content: bytes) -> str:
             "tableur).",
             code="encoding",
         ) from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        # UTF-16 files ("texte Unicode" of spreadsheets) decode as UTF-8 full of NUL characters,
+        # which no database column accepts either.
+        raise AnnuaireFileError(
+            f"Ligne {text.count(chr(10), 0, nul) + 1} : caractère nul : le fichier n’est pas au "
+            "format CSV UTF-8 (peut-être UTF-16). Exportez l’annuaire au format « CSV UTF-8 ».",
+            code="encoding",
+        )
     # A BOM may survive a second time when a file was re-saved by a spreadsheet.
     return text.lstrip("\ufeff")
 
@@ -185,7 +194,12 @@ def _byte_position(content: bytes, offset: int) -> str:
     column_index = content[line_start:offset].count(SEPARATOR.encode())
     header = content.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
     names = header.split(SEPARATOR)
-    if SEPARATOR in header and column_index < len(names) and names[column_index].strip():
+    if (
+        "\x00" not in header  # UTF-16: the header cannot be read as UTF-8 either
+        and SEPARATOR in header
+        and column_index < len(names)
+        and names[column_index].strip()
+    ):
         return f"Ligne {line}, colonne {names[column_index].strip()}"
     return f"Ligne {line}"
 
@@ -290,7 +304,8 @@ def parse_annuaire(
     """
     if not text.strip():
         raise AnnuaireFileError("Le fichier est vide.", code="empty")
-    header_line = text.split("\n", 1)[0]
+    end_of_header = text.find("\n")
+    header_line = text if end_of_header < 0 else text[:end_of_header]
     if not header_line.strip():
         raise AnnuaireFileError(
             "Ligne 1 : l’en-tête est vide : la première ligne doit porter le nom des colonnes.",
@@ -309,7 +324,10 @@ def parse_annuaire(
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise AnnuaireFileError(f"Ligne 1 : en-tête illisible ({exc}).", code="header") from exc
+        raise AnnuaireFileError(
+            "Ligne 1 : en-tête illisible (caractère nul ou guillemets non refermés).",
+            code="header",
+        ) from exc
     columns: dict[str, str] = {}
     for raw in header:
         name = canonical_column(raw)
@@ -342,6 +360,7 @@ def parse_annuaire(
             parsed = _parse_row(
                 record,
                 line=start,
+                end_line=line,
                 header_size=len(header),
                 index=index,
                 result=result,
@@ -356,7 +375,8 @@ def parse_annuaire(
                 result.rejected.append(parsed)
     except csv.Error as exc:
         raise AnnuaireFileError(
-            f"Ligne {reader.line_num} : ligne illisible ({exc}). Vérifiez les guillemets.",
+            f"Ligne {reader.line_num} : ligne illisible (caractère nul, champ démesuré ou "
+            "guillemets non refermés). Exportez à nouveau le fichier depuis l’annuaire.",
             code="csv",
         ) from exc
 
@@ -373,6 +393,7 @@ def _parse_row(
     record: list[str],
     *,
     line: int,
+    end_line: int,
     header_size: int,
     index: dict[str, int],
     result: ParsedAnnuaire,
@@ -396,7 +417,12 @@ def _parse_row(
                 RowError(
                     "",
                     f"{len(record)} colonnes au lieu des {header_size} de l’en-tête : "
-                    "un point-virgule en trop ou manquant.",
+                    + (
+                        f"un guillemet non refermé a fait lire les lignes {line} à {end_line} "
+                        "comme une seule."
+                        if end_line > line
+                        else "un point-virgule en trop ou manquant."
+                    ),
                 ),
             ),
         )

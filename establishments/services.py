@@ -153,7 +153,9 @@ class ImportPlan:
             "header_style": self.parsed.header_style,
             "total_rows": self.parsed.total_rows,
             "counts": self.counts(),
-            "created": [_row_entry(row) for row in self.to_create],
+            "created": [
+                _row_entry(row, self.departements[row.departement_code]) for row in self.to_create
+            ],
             "updated": [
                 {
                     "line": row.line,
@@ -172,14 +174,14 @@ class ImportPlan:
         }
 
 
-def _row_entry(row: EstablishmentRow) -> dict[str, Any]:
+def _row_entry(row: EstablishmentRow, departement: Departement) -> dict[str, Any]:
     return {
         "line": row.line,
         "uai": row.uai,
         "name": row.name,
         "type": EstablishmentType(row.type).label,
         "sector": Sector(row.sector).label,
-        "departement": row.departement_code,
+        "departement": str(departement),
         "commune": row.commune,
         "email": row.email,
         "pupils": row.pupils,

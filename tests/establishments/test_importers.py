@@ -234,3 +234,39 @@ def test_unknown_types_and_other_academies():
 
 def test_sample_rows_helper_matches_committed_file():
     assert annuaire_csv(poitiers_sample_rows()) == (DATA / "poitiers_libelles.csv").read_bytes()
+
+
+def test_nul_characters_and_utf16_are_refused():
+    row = annuaire_row(uai=uai_for("016", 3009), name="Collège \x00 nul")
+    message = file_error(annuaire_csv([annuaire_row(uai=uai_for("016", 3010), name="A"), row]))
+    assert message.startswith("Ligne 3 : caractère nul")
+    text = annuaire_csv([row], bom=False).decode()
+    assert "UTF-8" in file_error(text.encode("utf-16"))  # with its BOM: not UTF-8 at all
+    # Without BOM and with accents: the first accent is not UTF-8, named without its column.
+    assert file_error(text.encode("utf-16-le")).startswith("Ligne 2 : le fichier n’est pas")
+    ascii_only = annuaire_csv(
+        [annuaire_row(uai=uai_for("016", 3013), name="College A", commune="Niort")], bom=False
+    )
+    ascii_only = ascii_only.decode().encode("ascii", errors="ignore")
+    assert file_error(ascii_only.decode().encode("utf-16-le")).startswith("Ligne 1 : caractère nul")
+
+
+def test_unclosed_quote_is_a_rejected_row():
+    rows = [
+        annuaire_row(uai=uai_for("016", 3011), name="Collège A"),
+        annuaire_row(uai=uai_for("016", 3012), name="Collège B"),
+        annuaire_row(uai=uai_for("016", 3014), name="Collège C"),
+    ]
+    content = annuaire_csv(rows).replace(";Collège B;".encode(), ';"Collège B;'.encode())
+    parsed = parse(content)
+    # The open quote swallows the rest of the file into one field: that row is rejected.
+    assert [r.line for r in parsed.valid] == [2]
+    assert parsed.rejected[0].line == 3
+    assert parsed.rejected[0].errors[0].message == (
+        "2 colonnes au lieu des 72 de l’en-tête : un guillemet non refermé a fait lire les "
+        "lignes 3 à 4 comme une seule."
+    )
+
+
+def test_header_only_without_line_end():
+    assert "que l’en-tête" in file_error(";".join(HEADER_LABELS).encode())
