@@ -18,3 +18,22 @@ urlpatterns += [
         name="envelope_override",
     ),
 ]
+
+# Allocations, service fait, payroll export and budget (helper "allocations").
+from indemnities import views_allocations, views_budget, views_exports  # noqa: E402
+
+urlpatterns += [
+    path("attributions/", views_allocations.allocation_list, name="allocations"),
+    path(
+        "attributions/<int:establishment_pk>/<int:start_year>/",
+        views_allocations.allocation_edit,
+        name="allocation_edit",
+    ),
+    path(
+        "service-fait/<int:establishment_pk>/<int:start_year>/",
+        views_allocations.certification_list,
+        name="certifications",
+    ),
+    path("export/", views_exports.export, name="export"),
+    path("budget/", views_budget.budget, name="budget"),
+]

@@ -1,0 +1,179 @@
+"""Pages of the principal's allocation of the IMP envelope and of the service fait."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.acting import acting, role_required
+from accounts.models import Role
+from establishments.models import SchoolYear
+from indemnities.access import get_allocation_for, get_establishment_and_year_for
+from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
+from indemnities.letters_gate import allocation_has_issued_letter
+from indemnities.selectors import (
+    allocation_page,
+    allocation_summaries,
+    certification_allocations,
+    referent_counts,
+)
+from indemnities.services.allocations import allocation_set
+from indemnities.services.certifications import can_certify, service_certify
+
+DIRECTION = (Role.PRINCIPAL, Role.DEPUTY)
+
+
+def _year_from(request: HttpRequest) -> tuple[YearForm, SchoolYear]:
+    current = SchoolYear.objects.current()
+    form = YearForm(request.GET or None, initial={"annee": current})
+    if form.is_bound and form.is_valid() and form.cleaned_data["annee"]:
+        return form, form.cleaned_data["annee"]
+    return form, current
+
+
+@role_required(*DIRECTION)
+def allocation_list(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    form, school_year = _year_from(request)
+    summaries = allocation_summaries(actor=actor, school_year=school_year)
+    counts = referent_counts([s.establishment for s in summaries], school_year)
+    return render(
+        request,
+        "indemnities/allocation_list.html",
+        {
+            "page_title": "Indemnités des référents (IMP)",
+            "form": form,
+            "school_year": school_year,
+            "rows": [(s, counts.get(s.establishment.pk, 0)) for s in summaries],
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@role_required(*DIRECTION)
+@require_http_methods(["GET", "POST"])
+def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int) -> HttpResponse:
+    actor = acting(request)
+    establishment, school_year = get_establishment_and_year_for(actor, establishment_pk, start_year)
+    page = allocation_page(establishment, school_year)
+    editable = page.rules is not None and page.envelope.amount is not None
+    status = 200
+    form = AllocationForm(request.POST if request.method == "POST" else None, page=page)
+    if request.method == "POST":
+        status = 400
+        if not editable:
+            form.add_error(
+                None, page.envelope.problem or "L’enveloppe de l’établissement n’est pas connue."
+            )
+        elif form.is_valid():
+            try:
+                result = allocation_set(
+                    establishment=establishment,
+                    school_year=school_year,
+                    amounts=form.amounts(),
+                    set_by=request.user,  # type: ignore[arg-type]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                messages.success(request, "La répartition de l’enveloppe est enregistrée.")
+                return redirect(
+                    "indemnities:allocation_edit",
+                    establishment_pk=establishment.pk,
+                    start_year=school_year.start_year,
+                )
+    return render(
+        request,
+        "indemnities/allocation_edit.html",
+        {
+            "page_title": f"Répartition de l’enveloppe IMP – {establishment.name}",
+            "page": page,
+            "form": form,
+            "editable": editable,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.PRINCIPAL, Role.DEPUTY, Role.DANE_ADMIN, Role.DANE_COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def certification_list(
+    request: HttpRequest, establishment_pk: int, start_year: int
+) -> HttpResponse:
+    actor = acting(request)
+    establishment, school_year = get_establishment_and_year_for(actor, establishment_pk, start_year)
+    failed_pk: int | None = None
+    failed_form: CertificationForm | None = None
+    if request.method == "POST":
+        allocation = get_allocation_for(actor, request.POST.get("allocation"))
+        if (
+            allocation.establishment_id != establishment.pk
+            or allocation.school_year_id != school_year.pk
+        ):
+            raise Http404("Attribution introuvable.")
+        if not can_certify(actor, allocation):
+            raise PermissionDenied
+        form = CertificationForm(request.POST, prefix=f"a{allocation.pk}")
+        if form.is_valid():
+            is_correction = actor.role == Role.DANE_ADMIN and allocation.certifications.exists()
+            try:
+                service_certify(
+                    allocation=allocation,
+                    status=form.cleaned_data["status"],
+                    months_done=form.cleaned_data["months_done"],
+                    comment=form.cleaned_data["comment"],
+                    certified_by=actor,
+                    as_dane_correction=is_correction,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    "La correction est enregistrée."
+                    if is_correction
+                    else "Le service fait est certifié.",
+                )
+                return redirect(
+                    "indemnities:certifications",
+                    establishment_pk=establishment.pk,
+                    start_year=school_year.start_year,
+                )
+        failed_pk, failed_form = allocation.pk, form
+
+    allocations = certification_allocations(establishment, school_year)
+    is_dane_admin = actor.role == Role.DANE_ADMIN
+    for allocation in allocations:
+        current = allocation.current  # type: ignore[attr-defined]
+        if is_dane_admin:
+            allowed = True
+        elif actor.role in DIRECTION:
+            allowed = current is None and allocation_has_issued_letter(allocation)
+        else:
+            allowed = False
+        allocation.can_certify = allowed  # type: ignore[attr-defined]
+        allocation.is_correction = allowed and current is not None  # type: ignore[attr-defined]
+        if allocation.pk == failed_pk:
+            allocation.form = failed_form  # type: ignore[attr-defined]
+        elif allowed:
+            allocation.form = CertificationForm(prefix=f"a{allocation.pk}")  # type: ignore[attr-defined]
+        else:
+            allocation.form = None  # type: ignore[attr-defined]
+    return render(
+        request,
+        "indemnities/certification_list.html",
+        {
+            "page_title": f"Service fait – {establishment.name}",
+            "establishment": establishment,
+            "school_year": school_year,
+            "allocations": allocations,
+            "is_dane_admin": is_dane_admin,
+            "is_direction": actor.role in DIRECTION,
+        },
+        status=400 if failed_form is not None else 200,
+    )
