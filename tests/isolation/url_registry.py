@@ -8,10 +8,15 @@ Adding a URL: add one `UrlSpec` under its namespaced name, with
 - `roles`: the roles allowed to use it (in their own académie and scope);
 - `kwargs`: for each URL keyword argument, a function returning the value that designates an
   object of the owner académie (`ctx.a`, Poitiers) — build the object here if the worlds lack it;
-- `post`: a plausible POST body (what the page's form would send), when the URL takes POST.
+- `post`: a plausible POST body (what the page's form would send), when the URL takes POST;
+- optionally `query` (a GET form as submitted), `get=False` for POST-only views,
+  `out_of_scope` (objects of A that an allowed role may still not reach), `cross_tenant` and
+  `may_create` (see `UrlSpec`). A new app whose pages list things adds a builder of A's objects
+  to `OWNER_DATA`, so that a page leaking them would show them.
 
-The test then signs in as the same role of the other académie (`ctx.b`, Bordeaux) and as every
-role not allowed, and checks 404/403 and that the database did not change.
+The test then signs in as the same role of the other académie (`ctx.b`, Bordeaux), as every
+role not allowed and as a visitor, and checks 404/403 (or, for pages without an object of A,
+that nothing of A is shown), and that the database did not change.
 """
 
 from __future__ import annotations
