@@ -80,6 +80,7 @@ def get_establishment_import_for(actor: Membership | None, pk: int | str) -> Est
         return (
             establishment_imports_visible_to(actor)
             .select_related("school_year", "academie", "created_by", "applied_by")
+            .defer("content")  # the file's text is read again by the services that need it
             .get(pk=pk)
         )
     except (EstablishmentImport.DoesNotExist, ValueError, TypeError) as exc:
@@ -376,14 +377,21 @@ def _status_error(establishment_import: EstablishmentImport) -> EstablishmentImp
     )
 
 
-def _claim(establishment_import: EstablishmentImport, **changes: Any) -> EstablishmentImport:
+# What the caller's object is refreshed with: never the file's text, which may weigh megabytes.
+STATE_FIELDS = ["status", "applied_at", "applied_by", "only_valid_rows", "report"]
+
+
+def _claim(
+    establishment_import: EstablishmentImport, *, with_content: bool = True, **changes: Any
+) -> EstablishmentImport:
     """Moves a previewed import on, once: a second confirmation finds it no longer previewed."""
     claimed = EstablishmentImport.objects.filter(
         pk=establishment_import.pk, status=ImportStatus.PREVIEWED
     ).update(**changes)
-    current = EstablishmentImport.objects.select_related("academie", "school_year").get(
-        pk=establishment_import.pk
-    )
+    imports = EstablishmentImport.objects.select_related("academie", "school_year")
+    if not with_content:
+        imports = imports.defer("content")
+    current = imports.get(pk=establishment_import.pk)
     if not claimed:
         raise _status_error(current)
     return current
@@ -441,7 +449,7 @@ def establishment_import_apply(
     report["only_valid_rows"] = only_valid_rows
     current.report = report
     current.save(update_fields=["report"])
-    establishment_import.refresh_from_db()
+    establishment_import.refresh_from_db(fields=STATE_FIELDS)
     return current
 
 
@@ -522,12 +530,12 @@ def establishment_import_cancel(
     *, establishment_import: EstablishmentImport, cancelled_by: User | None
 ) -> EstablishmentImport:
     """Drops a previewed import; its report keeps who cancelled it and when."""
-    current = _claim(establishment_import, status=ImportStatus.CANCELLED)
+    current = _claim(establishment_import, with_content=False, status=ImportStatus.CANCELLED)
     current.report = {
         **current.report,
         "cancelled_at": timezone.now().isoformat(),
         "cancelled_by": cancelled_by.email if cancelled_by else None,
     }
     current.save(update_fields=["report"])
-    establishment_import.refresh_from_db()
+    establishment_import.refresh_from_db(fields=STATE_FIELDS)
     return current

@@ -71,9 +71,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("establishments:import_preview", pk=establishment_import.pk)
         status = 400
-    recent = establishment_imports_visible_to(actor).select_related("school_year", "created_by")[
-        :RECENT_IMPORTS
-    ]
+    recent = (
+        establishment_imports_visible_to(actor)
+        .select_related("school_year", "created_by")
+        .defer("content", "report")  # megabytes each, not shown in the list
+    )[:RECENT_IMPORTS]
     return render(
         request,
         "establishments/import_upload.html",

@@ -252,3 +252,12 @@ def test_preview_page_query_count(worlds, django_assert_max_num_queries):
     client = client_acting_as(poitiers.dane_admin)
     with django_assert_max_num_queries(12):
         assert client.get(urls_of(imp)["preview"]).status_code == 200
+
+
+def test_upload_page_query_count(worlds, django_assert_max_num_queries):
+    poitiers, _ = worlds
+    for _ in range(3):
+        make_import(poitiers)
+    client = client_acting_as(poitiers.dane_admin)
+    with django_assert_max_num_queries(12):
+        assert client.get(UPLOAD_URL).status_code == 200
