@@ -11,7 +11,12 @@ from django.forms import BaseFormSet, formset_factory
 from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
-from establishments.models import EstablishmentCategory, EstablishmentType, SchoolYear
+from establishments.models import (
+    Departement,
+    EstablishmentCategory,
+    EstablishmentType,
+    SchoolYear,
+)
 from indemnities.defaults import BandRow
 from indemnities.models import DEFAULT_MULTIPLES, ImpRuleSet, ReferentLimitPolicy
 from indemnities.services.envelopes import MIN_JUSTIFICATION
@@ -21,17 +26,36 @@ if TYPE_CHECKING:
     from accounts.models import Membership
 
 
+class FrenchDecimalField(forms.DecimalField):
+    """A decimal typed the French way ("1 250,50") or the dotted way ("1250.50")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for space in (" ", "\u00a0", "\u202f", "€"):
+                value = value.replace(space, "")
+        return super().to_python(value)
+
+
 def _factor_key(factor: Decimal) -> str:
     return f"{factor.normalize():f}"
 
 
 class RuleSetForm(DsfrBaseForm):
-    base_rate = forms.DecimalField(
+    base_rate = FrenchDecimalField(
         label="Taux de base annuel (en euros)",
         help_text="1 250 € selon l’arrêté du 27 avril 2015.",
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
+        error_messages={
+            "min_value": "Le taux de base doit être un montant strictement positif.",
+            "invalid": "Saisissez un montant en euros, par exemple 1250 ou 1 250,00.",
+        },
     )
     multiples = forms.MultipleChoiceField(
         label="Multiples autorisés du taux de base",
@@ -92,7 +116,15 @@ class BandForm(DsfrBaseForm):
         choices=[("", "Choisir…"), *EstablishmentCategory.choices],
         error_messages={"required": "Choisissez la catégorie d’établissement."},
     )
-    min_pupils = forms.IntegerField(label="Élèves, de", min_value=0, max_value=100000)
+    min_pupils = forms.IntegerField(
+        label="Élèves, de",
+        min_value=0,
+        max_value=100000,
+        error_messages={
+            "required": "Indiquez le nombre d’élèves à partir duquel s’applique "
+            "la tranche (0 pour la première)."
+        },
+    )
     max_pupils = forms.IntegerField(
         label="Élèves, jusqu’à",
         min_value=0,
@@ -100,12 +132,16 @@ class BandForm(DsfrBaseForm):
         required=False,
         help_text="Vide : « et plus ».",
     )
-    imp_units = forms.DecimalField(
+    imp_units = FrenchDecimalField(
         label="Enveloppe (en IMP)",
         min_value=Decimal("0"),
         max_digits=5,
         decimal_places=2,
         help_text="Par quarts : 1 ; 1,5 ; 2…",
+        error_messages={
+            "min_value": "L’enveloppe en IMP doit être positive ou nulle.",
+            "invalid": "Saisissez un nombre d’IMP, par exemple 1 ou 1,5.",
+        },
     )
 
     def row(self) -> BandRow:
@@ -120,7 +156,7 @@ class BaseBandFormSet(BaseFormSet):
         return [
             form.row()
             for form in self.forms
-            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+            if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
 
 
@@ -151,14 +187,19 @@ class RulesYearForm(DsfrBaseForm):
         field.choices = [(y.start_year, y.label) for y in years]
 
 
+class SchoolYearChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label)
+
+
 class EnvelopeFilterForm(DsfrBaseForm):
     departement = forms.ModelChoiceField(
-        label="Département", queryset=None, required=False, empty_label="Tous"
+        label="Département", queryset=Departement.objects.none(), required=False, empty_label="Tous"
     )
     type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
     )
-    annee = forms.ModelChoiceField(
+    annee = SchoolYearChoiceField(
         label="Année scolaire",
         queryset=SchoolYear.objects.all(),
         required=False,
@@ -172,15 +213,16 @@ class EnvelopeFilterForm(DsfrBaseForm):
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         departement_field.queryset = departements_visible_to(actor)
-        annee_field = self.fields["annee"]
-        assert isinstance(annee_field, forms.ModelChoiceField)
-        annee_field.label_from_instance = lambda year: year.label  # type: ignore[method-assign]
 
 
 class EnvelopeOverrideForm(DsfrBaseForm):
-    amount = forms.DecimalField(
+    amount = FrenchDecimalField(
         label="Enveloppe ajustée (en euros)",
         min_value=Decimal("0"),
+        error_messages={
+            "min_value": "Le montant de l’enveloppe doit être positif ou nul.",
+            "invalid": "Saisissez un montant en euros, par exemple 2500 ou 2 500,00.",
+        },
         max_digits=10,
         decimal_places=2,
     )

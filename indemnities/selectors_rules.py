@@ -83,7 +83,7 @@ def envelope_establishments(
 
 
 def get_envelope_target_for(
-    actor: Membership, establishment_pk: object, start_year: object
+    actor: Membership, establishment_pk: int, start_year: int
 ) -> tuple[Establishment, SchoolYear]:
     establishment = get_establishment_for(actor, establishment_pk)
     return establishment, get_school_year_for_rules(start_year)

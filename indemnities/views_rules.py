@@ -137,7 +137,10 @@ def _edit_forms(rule_set: ImpRuleSet, data: Any | None) -> tuple[RuleSetForm, An
         base_rate_hint=rule_set.base_rate,
         extra_factors=extra_factors,
     )
-    formset = BandFormSet(data, initial=band_initial(rule_set), prefix=BANDS_PREFIX)
+    # Posted rows are authoritative: with initial data too, a posted row identical to the
+    # saved one would count as "unchanged" and an extra row would be dropped silently.
+    initial = band_initial(rule_set) if data is None else None
+    formset = BandFormSet(data, initial=initial, prefix=BANDS_PREFIX)
     return form, formset
 
 
@@ -278,6 +281,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
     )[establishment.pk]
     back = f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"
     status = 200
+    clear_errors: list[str] = []
     if request.method == "POST" and request.POST.get("action") == "clear":
         form = EnvelopeOverrideForm()
         try:
@@ -285,8 +289,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
                 establishment=establishment, school_year=school_year, cleared_by=actor.user
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            clear_errors = error.messages
             status = 400
         else:
             messages.success(
@@ -335,6 +338,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
             "school_year": school_year,
             "envelope": envelope,
             "form": form,
+            "clear_errors": clear_errors,
             "back": back,
         },
         status=status,
