@@ -153,7 +153,7 @@ def test_max_referents_forbidden_refuses(imp: tuple[ImpWorld, ImpWorld]) -> None
     assert "3 référents reçoivent une IMP, au-delà du maximum de 2" in error.value.messages[0]
     assert amounts_saved(poitiers) == {}
     # Two is fine, and giving 0 to the third does not count as a referent paid.
-    allocate(poitiers, {m: a for m, a in zip(poitiers.referents, ["625", "625", "0"])})
+    allocate(poitiers, dict(zip(poitiers.referents, ["625", "625", "0"], strict=True)))
     assert len(amounts_saved(poitiers)) == 2
 
 
