@@ -159,12 +159,13 @@ def command_run(args: list[str]) -> int:
     step("Données de démonstration (chargées seulement si la base n’a aucune académie)")
     run(manage("load_demo", "--if-empty"))
     step(f"Serveur de développement sur http://{HOST}:{PORT}/ (Ctrl+C pour arrêter)")
-    # Ctrl+C reaches the server too: let it stop by itself rather than be killed from here.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        code = subprocess.call([str(c) for c in manage("runserver", f"{HOST}:{PORT}", *args)])
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    process = subprocess.Popen([str(c) for c in manage("runserver", f"{HOST}:{PORT}", *args)])
+    while True:
+        try:
+            code = process.wait()
+            break
+        except KeyboardInterrupt:
+            continue  # Ctrl+C reached the server too: let it stop by itself, then report
     return 0 if code in (0, -signal.SIGINT, 130) else code
 
 
