@@ -114,7 +114,8 @@ def describe_services(*, testing: bool) -> None:
         if testing:
             database = "SQLite (base de test en mémoire ; DATABASE_URL non défini)"
         else:
-            database = "SQLite, fichier var/rupn.sqlite3 (DATABASE_URL non défini)"
+            var_dir = os.environ.get("RUPN_VAR_DIR", "var")
+            database = f"SQLite, fichier {var_dir}/rupn.sqlite3 (DATABASE_URL non défini)"
     else:
         scheme = urlsplit(database_url).scheme
         vendor = "PostgreSQL" if scheme.startswith("postgres") else scheme
@@ -138,6 +139,11 @@ def describe_services(*, testing: bool) -> None:
     say(f"Broker Celery   : {broker}")
     if not testing:  # tests keep their emails in memory (django.core.mail.outbox)
         say(f"Courriels       : {mail}")
+        if redis_url:
+            say(
+                "Tâches Celery   : elles attendent un worker, à lancer dans un autre terminal : "
+                f"{tool('celery').relative_to(ROOT)} -A rupn worker -l INFO"
+            )
     if testing:
         if CHROMIUM.exists():
             say(f"Navigateur      : {CHROMIUM} (tests navigateur exécutés)")
