@@ -152,7 +152,7 @@ class MemberInviteForm(AccountsBaseForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         role_value = cleaned.get("role")
-        if not role_value or self.errors:
+        if not role_value:
             return cleaned
         role = Role(role_value)
         email = cleaned.get("email")
@@ -168,6 +168,8 @@ class MemberInviteForm(AccountsBaseForm):
                 "Une invitation à ce rôle est déjà en attente pour cette adresse : "
                 "annulez-la avant d’en envoyer une nouvelle.",
             )
+        if any(name in self.errors for name in ("establishments", "departements", "school_year")):
+            # A choice was refused (e.g. another académie's): its own error says so.
             return cleaned
         # The services own the rules of each role's scope; their message is shown on the field
         # the person has to correct.

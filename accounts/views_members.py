@@ -98,7 +98,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Invitation créée pour {invitation.email} "
-                f"({invitation.get_role_display().lower()}). "
+                f"({invitation.get_role_display()}). "
                 "L’état de l’envoi du courriel figure dans la liste des invitations.",
             )
             return redirect("accounts:members")

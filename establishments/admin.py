@@ -96,7 +96,8 @@ class AcademieAdmin(admin.ModelAdmin):
             )
             self.message_user(
                 request,
-                f"Invitation envoyée à {invitation.email} pour administrer l’{academie}.",
+                f"Invitation envoyée à {invitation.email} "
+                f"pour administrer l’académie de {academie.name}.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:accounts_invitation_changelist"))

@@ -64,7 +64,8 @@ def test_visitor_sees_who_invites_to_what(worlds, django_capture_on_commit_callb
     assert response.status_code == 200
     body = response.content.decode()
     assert "Camille Martin vous invite" in body  # the DANE admin's name
-    assert "chef d’établissement" in body
+    assert "Chef d’établissement" in body
+    assert "l’académie de Poitiers" in body
     assert poitiers.establishment.name in body
     assert 'for="id_password1"' in body and 'for="id_password2"' in body
     assert response["Cache-Control"].startswith("max-age=0")

@@ -300,3 +300,13 @@ def test_cancel_invitation_of_another_academie_is_404(worlds):
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.cancelled_at is None
+
+
+def test_invite_shows_every_error_at_once(worlds):
+    poitiers, _ = worlds
+    response = client_acting_as(poitiers.dane_admin).post(
+        INVITE, form_data(email="pas-une-adresse", role="rupn")
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "email" in errors and "establishments" in errors

@@ -129,3 +129,11 @@ def test_everyone_may_activate_totp(worlds):
         client.post("/comptes/2fa/totp/activate/", {"code": totp_code(secret)}).status_code == 302
     )
     assert Authenticator.objects.filter(user=poitiers.rupn.user).exists()
+
+
+def test_password_confirmation_page_says_why_when_mfa_is_required(poitiers_requires_mfa):
+    poitiers, _ = poitiers_requires_mfa
+    client = signed_in(poitiers.dane_admin)
+    reauth = client.get(client.get(ACTIVATE)["Location"])
+    assert reauth.status_code == 200
+    assert "Votre académie exige la double authentification" in reauth.content.decode()
