@@ -10,8 +10,12 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from dsfr.forms import DsfrBaseForm
 
-from accounts.access import invitations_visible_to, other_active_dane_admins_exist
-from accounts.models import ESTABLISHMENT_ROLES, Invitation, Membership, Role, User
+from accounts.access import (
+    invitations_visible_to,
+    memberships_visible_to,
+    other_active_dane_admins_exist,
+)
+from accounts.models import DANE_ROLES, ESTABLISHMENT_ROLES, Invitation, Membership, Role, User
 from accounts.services import _check_scope
 from establishments.access import departements_visible_to, establishments_visible_to
 from establishments.models import Departement, Establishment, SchoolYear
@@ -168,6 +172,12 @@ class MemberInviteForm(AccountsBaseForm):
                 "Une invitation à ce rôle est déjà en attente pour cette adresse : "
                 "annulez-la avant d’en envoyer une nouvelle.",
             )
+        if email and self._already_held(email, role, cleaned.get("establishments") or []):
+            self.add_error(
+                "email",
+                "Cette personne a déjà ce rôle dans l’académie"
+                + ("." if role in DANE_ROLES else " pour cet établissement."),
+            )
         if any(name in self.errors for name in ("establishments", "departements", "school_year")):
             # A choice was refused (e.g. another académie's): its own error says so.
             return cleaned
@@ -191,6 +201,12 @@ class MemberInviteForm(AccountsBaseForm):
                 field = "school_year"
             self.add_error(field, exc)
         return cleaned
+
+    def _already_held(self, email: str, role: Role, establishments: list[Establishment]) -> bool:
+        held = memberships_visible_to(self.actor).filter(user__email__iexact=email, role=role)
+        if role in DANE_ROLES:
+            return held.exists()
+        return held.filter(establishments__in=establishments).exists()
 
     def scope(self) -> dict[str, Any]:
         """The keyword arguments of `invitation_create` this form's data gives."""

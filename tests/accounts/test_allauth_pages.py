@@ -109,3 +109,43 @@ def test_forced_login_pages_still_work(worlds):
     poitiers, _ = worlds
     response = client_acting_as(poitiers.dane_admin).get("/comptes/2fa/")
     assert response.status_code == 200
+
+
+def test_unverified_address_gets_a_verification_email_and_confirms_it(db):
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+
+    from accounts.models import User
+
+    # A person created in the Django admin has no verified address yet.
+    user = User.objects.create_user(email="sans.verification@test.fr", password=PASSWORD)
+    client = Client()
+    response = client.post("/comptes/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    sent = client.get(response["Location"])
+    body = sent.content.decode()
+    assert "Vérifiez votre adresse" in body
+    assert_accessible_page(body)
+    link = next(
+        word
+        for message in mail.outbox
+        for word in message.body.split()
+        if "/comptes/confirm-email/" in word
+    )
+    confirm = client.get(link)
+    assert confirm.status_code == 200
+    assert_accessible_page(confirm.content.decode())
+    assert client.post(link).status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+
+
+def test_password_reset_form_from_the_emailed_key_is_dsfr(worlds):
+    from django.core import mail
+
+    poitiers, _ = worlds
+    Client().post("/comptes/password/reset/", {"email": poitiers.rupn.user.email})
+    link = next(word for word in mail.outbox[0].body.split() if "/password/reset/key/" in word)
+    page = Client().get(link, follow=True)
+    body = page.content.decode()
+    assert "Modifier le mot de passe" in body
+    assert_accessible_page(body)

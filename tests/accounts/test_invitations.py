@@ -220,3 +220,19 @@ def test_existing_account_not_signed_in_is_asked_to_sign_in(
     assert response["Location"] == f"/invitation/{token}/"
     assert client.post(f"/invitation/{token}/").status_code == 302
     assert Membership.objects.filter(user__email=email, role=Role.PRINCIPAL).exists()
+
+
+def test_invited_dane_admin_sets_up_mfa_without_retyping_the_password(
+    worlds, django_capture_on_commit_callbacks
+):
+    poitiers, _ = worlds
+    poitiers.academie.mfa_required_for_dane = True
+    poitiers.academie.save(update_fields=["mfa_required_for_dane"])
+    _, token = invite(
+        poitiers, django_capture_on_commit_callbacks, email="dan@test.fr", role=Role.DANE_ADMIN
+    )
+    client = Client()
+    client.post(f"/invitation/{token}/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    home = client.get("/")
+    assert home["Location"] == "/comptes/2fa/totp/activate/?obligatoire=1"
+    assert client.get(home["Location"]).status_code == 200

@@ -310,3 +310,27 @@ def test_invite_shows_every_error_at_once(worlds):
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert "email" in errors and "establishments" in errors
+
+
+def test_inviting_someone_to_a_role_they_hold_is_refused(worlds):
+    poitiers, _ = worlds
+    client = client_acting_as(poitiers.dane_admin)
+    same = client.post(
+        INVITE,
+        form_data(email=poitiers.principal.user.email, establishments=[poitiers.establishment.pk]),
+    )
+    assert same.status_code == 400
+    assert "a déjà ce rôle" in same.content.decode()
+    # The same role for another establishment is a new scope: accepted.
+    other = client.post(
+        INVITE,
+        form_data(
+            email=poitiers.principal.user.email,
+            establishments=[poitiers.other_establishment.pk],
+        ),
+    )
+    assert other.status_code == 302
+    again_admin = client.post(
+        INVITE, form_data(email=poitiers.dane_admin.user.email, role="dane_admin")
+    )
+    assert again_admin.status_code == 400
