@@ -423,12 +423,15 @@ def demo_accounts_present() -> list[DemoAccount]:
             user = users.get(f"{account.email_local}@{spec.email_domain}")
             if user is None:
                 continue
-            roles = [
-                str(Role(m.role).label)
-                for m in Membership.objects.active()
+            roles: list[str] = []
+            for m in (
+                Membership.objects.active()
                 .filter(user=user, academie__code=spec.code)
                 .order_by("pk")
-            ]
+            ):
+                label = str(Role(m.role).label)
+                if label not in roles:  # a RUPN has one membership per school year
+                    roles.append(label)
             if roles:
                 rows.append(DemoAccount(" + ".join(roles), spec.name, user.email, ""))
     return rows

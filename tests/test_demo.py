@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
@@ -143,6 +145,18 @@ def test_command_prints_the_accounts_and_respects_if_empty() -> None:
     assert "dane@bordeaux.rupn-demo.example" in out.getvalue()
     call_command("load_demo", stdout=StringIO())  # without --if-empty: completes, no crash
     assert User.objects.count() == users
+
+
+@pytest.mark.django_db
+def test_command_runs_the_other_apps_demo_hooks() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    if importlib.util.find_spec("indemnities.demo_rules") is None:
+        pytest.skip("pas de règles d’IMP de démonstration dans cette version")
+    assert "load_demo_rules" in out.getvalue()
+    rule_sets = apps.get_model("indemnities", "ImpRuleSet").objects
+    for academie in Academie.objects.all():
+        assert rule_sets.filter(academie=academie).exists()
 
 
 @pytest.mark.django_db

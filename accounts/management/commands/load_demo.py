@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils.module_loading import import_string
 
-from accounts.demo import DEMO_PASSWORD, DemoAccount, demo_accounts_present, demo_build
-from establishments.models import Academie
+from accounts.demo import ACADEMIES, DEMO_PASSWORD, DemoAccount, demo_accounts_present, demo_build
+from establishments.models import Academie, SchoolYear
+
+# What other apps add to the demonstration once académies, establishments and accounts exist,
+# in this order. Each is called as hook(academie=…, school_years=[previous, current]) for both
+# demo académies and must add nothing when run again.
+DEMO_HOOKS = (
+    "indemnities.demo_rules.load_demo_rules",
+    "indemnities.demo_allocations.load_demo_allocations",
+)
 
 
 class Command(BaseCommand):
@@ -39,7 +50,10 @@ class Command(BaseCommand):
             self._print_accounts(accounts)
             return
 
-        report = demo_build()
+        # All or nothing: a failed hook leaves no half demo that --if-empty would then keep.
+        with transaction.atomic():
+            report = demo_build()
+            hooks = self._run_hooks()
         if report.created_anything:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -51,7 +65,23 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Les données de démonstration étaient déjà présentes.")
+        if hooks:
+            self.stdout.write(f"Compléments (ajoutés s’ils manquaient) : {', '.join(hooks)}.")
         self._print_accounts(report.accounts)
+
+    def _run_hooks(self) -> list[str]:
+        current = SchoolYear.objects.current()
+        previous = SchoolYear.objects.get(start_year=current.start_year - 1)
+        academies = list(Academie.objects.filter(code__in=[spec.code for spec in ACADEMIES]))
+        done = []
+        for path in DEMO_HOOKS:
+            if importlib.util.find_spec(path.rsplit(".", 1)[0]) is None:
+                continue  # that app has no demo part (yet)
+            hook = import_string(path)
+            for academie in academies:
+                hook(academie=academie, school_years=[previous, current])
+            done.append(path.rsplit(".", 1)[1])
+        return done
 
     def _print_accounts(self, accounts: list[DemoAccount]) -> None:
         headers = ("Rôle", "Académie", "Adresse électronique")
