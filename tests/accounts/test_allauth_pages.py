@@ -75,6 +75,8 @@ def test_entrance_pages_are_dsfr_and_french(db, url, expected):
         ("/comptes/2fa/totp/activate/", "Activer l’application d’authentification"),
         ("/comptes/password/change/", "Modifier le mot de passe"),
         ("/comptes/reauthenticate/", "Confirmer"),
+        ("/comptes/email/", "Adresses e-mail"),
+        ("/comptes/2fa/recovery-codes/generate/", "Codes de récupération"),
     ],
 )
 def test_manage_pages_are_dsfr_and_french(worlds, url, expected):
