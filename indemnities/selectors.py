@@ -224,7 +224,9 @@ def establishment_budgets(
     """Envelope, allocated and certified amounts of each establishment, in 7 queries."""
     establishment_list = list(
         establishments.filter(academie=academie)
-        .select_related("departement", "academie")
+        .select_related("departement")
+        # Only what the pages show: building 1 000 full rows is most of the page's time.
+        .only("academie_id", "uai", "name", "type", "departement__code", "departement__name")
         .order_by("name", "uai")
     )
     envelopes = envelopes_for(
@@ -234,9 +236,11 @@ def establishment_budgets(
         e.pk: EstablishmentBudget(establishment=e, envelope=envelopes[e.pk])
         for e in establishment_list
     }
+    # The ids already read, rather than the scope's subquery again: the planner handles a
+    # list better than a semi-join through the coordinator's départements.
     rows = (
         Allocation.objects.filter(
-            academie=academie, school_year=school_year, establishment__in=establishments
+            academie=academie, school_year=school_year, establishment_id__in=list(budgets)
         )
         .annotate(certified=_latest_certification_amount())
         .values_list("establishment_id", "amount", "certified")
@@ -346,7 +350,7 @@ def export_rows(
     departement_id: int | None = None,
     establishment_type: str = "",
 ) -> list[ExportRow]:
-    """Who gets how much for the year, sorted by UAI then name, in 3 queries."""
+    """Who gets how much for the year, sorted by UAI then name, in 4 queries."""
     establishments = establishments_visible_to(actor)
     if departement_id:
         establishments = establishments.filter(departement_id=departement_id)
@@ -355,11 +359,12 @@ def export_rows(
     latest = ServiceCertification.objects.filter(allocation=OuterRef("pk")).order_by(
         "-certified_at", "-pk"
     )
+    establishment_ids = list(establishments.values_list("pk", flat=True))
     allocations = (
         Allocation.objects.filter(
             academie_id=actor.academie_id,
             school_year=school_year,
-            establishment__in=establishments,
+            establishment_id__in=establishment_ids,
         )
         .select_related("establishment", "referent__user")
         .annotate(
