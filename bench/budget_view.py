@@ -19,6 +19,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rupn.settings")
@@ -33,7 +34,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 DEPARTEMENTS = {"16": "Charente", "17": "Charente-Maritime", "79": "Deux-Sèvres", "86": "Vienne"}
 
 
-def build(count: int) -> dict[str, object]:
+def build(count: int) -> dict[str, Any]:
     from accounts.models import Membership, Role, User
     from accounts.services import membership_grant
     from establishments.models import (
@@ -87,7 +88,7 @@ def build(count: int) -> dict[str, object]:
         for i, e in enumerate(establishments)
         if i % 25 != 7  # one in 25 has no pupil count: no envelope, flagged
     )
-    users = User.objects.bulk_create(
+    User.objects.bulk_create(
         User(email=f"rupn{i}-{n}@bench.test", first_name=f"Prénom{n}", last_name=f"Nom{i}")
         for i in range(count)
         for n in range(1 + i % 3)
