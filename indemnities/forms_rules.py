@@ -41,6 +41,14 @@ class FrenchDecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+class DsfrCheckboxes(forms.CheckboxSelectMultiple):
+    option_template_name = "indemnities/rules_checkbox_option.html"
+
+
+class DsfrRadios(forms.RadioSelect):
+    option_template_name = "indemnities/rules_radio_option.html"
+
+
 def _factor_key(factor: Decimal) -> str:
     return f"{factor.normalize():f}"
 
@@ -60,7 +68,7 @@ class RuleSetForm(DsfrBaseForm):
     multiples = forms.MultipleChoiceField(
         label="Multiples autorisés du taux de base",
         help_text="Une IMP se partage, jamais en dessous d’un quart de taux.",
-        widget=forms.CheckboxSelectMultiple,
+        widget=DsfrCheckboxes,
         error_messages={"required": "Cochez au moins un multiple autorisé du taux de base."},
     )
     max_referents = forms.IntegerField(
@@ -74,7 +82,7 @@ class RuleSetForm(DsfrBaseForm):
             (ReferentLimitPolicy.WARNING, "Avertir le chef d’établissement"),
             (ReferentLimitPolicy.FORBIDDEN, "Interdire d’ajouter un référent"),
         ],
-        widget=forms.RadioSelect,
+        widget=DsfrRadios,
     )
 
     def __init__(
@@ -165,15 +173,28 @@ BandFormSet = formset_factory(
 )
 
 
+CATEGORY_ORDER = {value: index for index, value in enumerate(EstablishmentCategory.values)}
+
+
+def _plain(value: Decimal) -> Decimal:
+    """1.50 → 1.5 and 2.00 → 2 (never 2E+1), so the field shows what a person would type."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
 def band_initial(rule_set: ImpRuleSet) -> list[dict[str, Any]]:
+    """The saved bands as form rows: collège, lycée, EREA, each by pupils; "1" not "1,00"."""
+    bands = sorted(
+        rule_set.bands.all(), key=lambda b: (CATEGORY_ORDER.get(b.category, 99), b.min_pupils)
+    )
     return [
         {
             "category": b.category,
             "min_pupils": b.min_pupils,
             "max_pupils": b.max_pupils,
-            "imp_units": b.imp_units,
+            "imp_units": _plain(b.imp_units),
         }
-        for b in rule_set.bands.all()
+        for b in bands
     ]
 
 

@@ -232,7 +232,7 @@ def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
 def envelopes(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
     current = SchoolYear.objects.current()
-    form = EnvelopeFilterForm(request.GET or None, actor=actor)
+    form = EnvelopeFilterForm(request.GET or None, actor=actor, initial={"annee": current})
     filters = EnvelopeFilters()
     school_year = current
     if form.is_bound and form.is_valid():

@@ -199,6 +199,13 @@ def _summary(rule_set: ImpRuleSet) -> dict[str, Any]:
     }
 
 
+def _band_text(band: tuple[Any, ...]) -> str:
+    category, low, high, units = band
+    label = CATEGORY_LABELS.get(category, category)
+    pupils = f"{low} élèves et plus" if high is None else f"{low} à {high} élèves"
+    return f"{label} {pupils} = {_fmt(Decimal(units))} IMP"
+
+
 def _describe(before: dict[str, Any], after: dict[str, Any]) -> str:
     parts = []
     if before.get("base_rate") != after["base_rate"]:
@@ -215,7 +222,14 @@ def _describe(before: dict[str, Any], after: dict[str, Any]) -> str:
         policy = ReferentLimitPolicy(after["max_referents_policy"]).label.lower()
         parts.append(f"{after['max_referents']} référents au plus ({policy} au-delà)")
     if before.get("bands") != after["bands"]:
-        parts.append(f"tranches modifiées ({len(after['bands'])} tranches)")
+        old_bands = [tuple(b) for b in before.get("bands", [])]
+        new_bands = [tuple(b) for b in after["bands"]]
+        removed = [b for b in old_bands if b not in new_bands]
+        added = [b for b in new_bands if b not in old_bands]
+        if removed:
+            parts.append("tranches retirées : " + ", ".join(_band_text(b) for b in removed))
+        if added:
+            parts.append("tranches ajoutées : " + ", ".join(_band_text(b) for b in added))
     return "Modification : " + " ; ".join(parts) + "." if parts else "Aucune modification."
 
 

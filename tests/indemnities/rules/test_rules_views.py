@@ -215,6 +215,8 @@ def test_save_records_the_change(ruled, year):
     change = rule_set.changes.all()[0]
     assert change.changed_by == poitiers.dane_admin.user
     assert "taux de base 1250 € → 1300 €" in change.description
+    assert "tranches ajoutées : Collège 0 à 300 élèves = 1 IMP" in change.description
+    assert "tranches retirées : Collège 0 à 200 élèves = 1 IMP" in change.description
     page = client.get(response["Location"]).content.decode()
     assert "enregistrées" in page and poitiers.dane_admin.user.full_name in page
 
@@ -338,6 +340,8 @@ def test_coordinator_sees_only_their_departements(ruled, year):
 def test_envelope_filters(ruled, year):
     poitiers, _ = ruled
     client = client_acting_as(poitiers.dane_admin)
+    unfiltered = client.get("/indemnites/enveloppes/").content.decode()
+    assert f'<option value="{year.start_year}" selected>' in unfiltered
     body = client.get(f"/indemnites/enveloppes/?type=lgt&annee={year.start_year}").content.decode()
     assert poitiers.other_establishment.name in body
     assert poitiers.establishment.name not in body
