@@ -22,15 +22,20 @@ if TYPE_CHECKING:
 
 
 def school_years_for_rules() -> list[SchoolYear]:
-    """Years one may set rules for: every known year and the next one (to prepare the rentrée)."""
-    current = SchoolYear.objects.current()
-    SchoolYear.objects.get_or_create(start_year=current.start_year + 1)
-    return list(SchoolYear.objects.order_by("-start_year"))
+    """Years one may set rules for: every known year and the next one (to prepare the rentrée).
+
+    Next year is offered unsaved: it is created only when its rules are (a new row on a page
+    view would make it everybody's default year in year pickers)."""
+    years = list(SchoolYear.objects.order_by("-start_year"))
+    next_start = SchoolYear.objects.current().start_year + 1
+    if all(year.start_year != next_start for year in years):
+        years.insert(0, SchoolYear(start_year=next_start))
+    return years
 
 
-def get_school_year_for_rules(start_year: object) -> SchoolYear:
-    """A known school year, or next year's (created on demand, it is national reference data);
-    404 for anything else."""
+def get_school_year_for_rules(start_year: object, *, create: bool = False) -> SchoolYear:
+    """A known school year, or next year's (unsaved unless `create`: it is national reference
+    data, made when a DANE starts its rules); 404 for anything else."""
     try:
         year = int(str(start_year))
     except ValueError as exc:
@@ -39,12 +44,16 @@ def get_school_year_for_rules(start_year: object) -> SchoolYear:
     if found is not None:
         return found
     if year == SchoolYear.objects.current().start_year + 1:
-        return SchoolYear.objects.get_or_create(start_year=year)[0]
+        if create:
+            return SchoolYear.objects.get_or_create(start_year=year)[0]
+        return SchoolYear(start_year=year)
     raise Http404("Année scolaire introuvable.")
 
 
 def rule_set_of(actor: Membership, school_year: SchoolYear) -> ImpRuleSet | None:
     """The acting académie's rules for the year, with what the rules page shows, or None."""
+    if school_year.pk is None:
+        return None
     return (
         ImpRuleSet.objects.filter(academie_id=actor.academie_id, school_year=school_year)
         .select_related("school_year", "academie", "updated_by")
@@ -86,4 +95,7 @@ def get_envelope_target_for(
     actor: Membership, establishment_pk: int, start_year: int
 ) -> tuple[Establishment, SchoolYear]:
     establishment = get_establishment_for(actor, establishment_pk)
-    return establishment, get_school_year_for_rules(start_year)
+    school_year = get_school_year_for_rules(start_year)
+    if school_year.pk is None:
+        raise Http404("Année scolaire introuvable.")
+    return establishment, school_year

@@ -97,7 +97,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 def rules_copy(request: HttpRequest, start_year: int) -> HttpResponse:
     """Start a year's rules from the previous year's or from the national default table."""
     actor = acting(request)
-    school_year = get_school_year_for_rules(start_year)
+    school_year = get_school_year_for_rules(start_year, create=True)
     source = request.POST.get("source")
     try:
         if source == "previous":

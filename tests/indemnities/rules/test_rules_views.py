@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from establishments.models import EstablishmentCategory as C
 from establishments.models import EstablishmentType as T
+from establishments.models import SchoolYear
 from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
 from indemnities.models import (
     EnvelopeBand,
@@ -126,6 +127,12 @@ def test_rules_page_with_an_unknown_year_falls_back(poitiers, year):
 def test_next_year_can_be_prepared(poitiers, year):
     next_year = year.start_year + 1
     client = client_acting_as(poitiers.dane_admin)
+    page = client.get(f"/indemnites/regles/?annee={next_year}")
+    assert page.status_code == 200
+    assert "Aucune règle IMP pour" in page.content.decode()
+    assert client.get(f"/indemnites/regles/{next_year}/modifier/").status_code == 302
+    # Looking is not creating: the next year appears only once its rules are made.
+    assert not SchoolYear.objects.filter(start_year=next_year).exists()
     response = client.post(f"/indemnites/regles/{next_year}/creer/", {"source": "default"})
     assert response.status_code == 302
     rule_set = ImpRuleSet.objects.get(school_year__start_year=next_year)
@@ -441,6 +448,11 @@ def test_other_academie_gets_404_on_establishment_urls(ruled, year):
     )
     assert client.post(url, {"action": "clear"}).status_code == 404
     assert snapshot() == before
+    # An unknown year too.
+    own = poitiers.establishment
+    assert client.get(f"/indemnites/enveloppes/{own.pk}/1990/ajuster/").status_code == 404
+    next_year = year.start_year + 1
+    assert client.get(f"/indemnites/enveloppes/{own.pk}/{next_year}/ajuster/").status_code == 404
     # A missing establishment gets the same answer.
     assert (
         client.get(f"/indemnites/enveloppes/999999/{year.start_year}/ajuster/").status_code == 404
