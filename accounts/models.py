@@ -106,8 +106,12 @@ class Membership(models.Model):
     year (RUPN). A person may hold several memberships and switches between them.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name="personne"
+    )
+    academie = models.ForeignKey(
+        Academie, on_delete=models.CASCADE, related_name="memberships", verbose_name="académie"
+    )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     departements = models.ManyToManyField(
         Departement, blank=True, related_name="coordinators", verbose_name="départements"
@@ -164,7 +168,9 @@ class Invitation(models.Model):
     Only a hash of the token is stored: the link itself exists only in the email.
     """
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="invitations")
+    academie = models.ForeignKey(
+        Academie, on_delete=models.CASCADE, related_name="invitations", verbose_name="académie"
+    )
     email = models.EmailField("adresse électronique")
     first_name = models.CharField("prénom", max_length=100, blank=True)
     last_name = models.CharField("nom", max_length=100, blank=True)
@@ -185,6 +191,9 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     membership = models.OneToOneField(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )

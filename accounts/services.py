@@ -79,8 +79,25 @@ def membership_grant(
     return membership
 
 
+class LastDaneAdmin(ValidationError):
+    """Revoking would leave the académie without any DANE administrator."""
+
+
 @transaction.atomic
 def membership_revoke(*, membership: Membership, revoked_by: User) -> Membership:
+    if membership.role == Role.DANE_ADMIN and membership.revoked_at is None:
+        # Lock the académie's admins so two admins revoking each other cannot both succeed.
+        admins = list(
+            Membership.objects.active()
+            .select_for_update()
+            .filter(academie_id=membership.academie_id, role=Role.DANE_ADMIN)
+            .values_list("pk", flat=True)
+        )
+        if admins == [membership.pk]:
+            raise LastDaneAdmin(
+                "Impossible de retirer le dernier administrateur DANE de l’académie : "
+                "invitez d’abord un autre administrateur."
+            )
     if membership.revoked_at is None:
         membership.revoked_at = timezone.now()
         membership.revoked_by = revoked_by
@@ -201,5 +218,6 @@ def invitation_accept(
 def invitation_cancel(*, invitation: Invitation, cancelled_by: User) -> Invitation:
     if invitation.accepted_at is None and invitation.cancelled_at is None:
         invitation.cancelled_at = timezone.now()
-        invitation.save(update_fields=["cancelled_at"])
+        invitation.cancelled_by = cancelled_by
+        invitation.save(update_fields=["cancelled_at", "cancelled_by"])
     return invitation

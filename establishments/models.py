@@ -215,6 +215,7 @@ class EstablishmentImport(models.Model):
 
     class Meta:
         verbose_name = "import de l’annuaire"
+        verbose_name_plural = "imports de l’annuaire"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

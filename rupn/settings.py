@@ -50,8 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
     "dsfr",
+    # After dsfr, so that django-dsfr's form templates (error lists) take precedence.
+    "django.forms",
     "widget_tweaks",
     "allauth",
     "allauth.account",
@@ -224,7 +225,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Application -------------------------------------------------------------------------------
 SITE_NAME = "Référents numériques (RUPN)"
 # Uploaded CSV files larger than this are refused before being read.
-ESTABLISHMENT_IMPORT_MAX_BYTES = int(os.environ.get("ESTABLISHMENT_IMPORT_MAX_BYTES", 20_000_000))
+ESTABLISHMENT_IMPORT_MAX_BYTES = int(os.environ.get("ESTABLISHMENT_IMPORT_MAX_BYTES", 50_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ----------------------------------------------------------------------------------

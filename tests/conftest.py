@@ -10,6 +10,12 @@ from tests.factories import AcademieWorld, make_world
 pytest_plugins = ["tests.conftest_services"]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default PBKDF2 costs about 0.1 s a user, and every world builds ten of them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def poitiers(db: None) -> AcademieWorld:
     return make_world(

@@ -56,7 +56,17 @@ def test_other_roles_see_nothing(worlds, role):
 def test_revoked_admin_sees_nothing(worlds):
     from accounts.services import membership_revoke
 
+    from accounts.models import Role
+    from accounts.services import membership_grant
+    from tests.factories import make_user
+
     poitiers, _ = worlds
+    membership_grant(
+        academie=poitiers.academie,
+        user=make_user("autre.admin@test.fr"),
+        role=Role.DANE_ADMIN,
+        granted_by=None,
+    )
     membership_revoke(membership=poitiers.dane_admin, revoked_by=poitiers.dane_admin.user)
     poitiers.dane_admin.refresh_from_db()
     assert not memberships_visible_to(poitiers.dane_admin).exists()

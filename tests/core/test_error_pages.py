@@ -37,3 +37,13 @@ def test_visitors_are_sent_to_the_login_page():
     response = Client().get("/etablissements/")
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/login/")
+
+
+def test_the_last_dane_admin_cannot_be_revoked(worlds):
+    from accounts.services import LastDaneAdmin
+
+    poitiers, _ = worlds
+    with pytest.raises(LastDaneAdmin):
+        membership_revoke(membership=poitiers.dane_admin, revoked_by=poitiers.dane_admin.user)
+    poitiers.dane_admin.refresh_from_db()
+    assert poitiers.dane_admin.revoked_at is None
