@@ -54,10 +54,8 @@ def test_other_roles_see_nothing(worlds, role):
 
 
 def test_revoked_admin_sees_nothing(worlds):
-    from accounts.services import membership_revoke
-
     from accounts.models import Role
-    from accounts.services import membership_grant
+    from accounts.services import membership_grant, membership_revoke
     from tests.factories import make_user
 
     poitiers, _ = worlds
