@@ -80,11 +80,15 @@ class AllocationForm(DsfrBaseForm):
         return {referent: self.cleaned_data[name] for name, referent in self.referent_fields}
 
 
+class StatusRadios(forms.RadioSelect):
+    option_template_name = "indemnities/certification_radio_option.html"
+
+
 class CertificationForm(DsfrBaseForm):
     status = forms.ChoiceField(
         label="Service fait",
         choices=ServiceStatus.choices,
-        widget=forms.RadioSelect,
+        widget=StatusRadios,
     )
     months_done = forms.IntegerField(
         label="Mois effectués (sur 9)",
