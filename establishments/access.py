@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
-from establishments.models import Departement, Establishment, SchoolYear
+from establishments.models import Departement, Establishment, EstablishmentImport, SchoolYear
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -52,3 +52,27 @@ def departements_visible_to(actor: Membership | None) -> QuerySet[Departement]:
 
 def school_years_known() -> QuerySet[SchoolYear]:
     return SchoolYear.objects.all()
+
+
+# The import pages belong to the DANE admin of the académie only.
+
+
+def establishment_imports_visible_to(actor: Membership | None) -> QuerySet[EstablishmentImport]:
+    from accounts.models import Role
+
+    if actor is None or not actor.is_active or actor.role != Role.DANE_ADMIN:
+        return EstablishmentImport.objects.none()
+    return EstablishmentImport.objects.filter(academie_id=actor.academie_id)
+
+
+def get_establishment_import_for(actor: Membership | None, pk: int | str) -> EstablishmentImport:
+    """The import `pk` of the actor's académie; 404 alike when missing or another académie's."""
+    try:
+        return (
+            establishment_imports_visible_to(actor)
+            .select_related("school_year", "academie", "created_by", "applied_by")
+            .defer("content")  # the file's text is read again by the services that need it
+            .get(pk=pk)
+        )
+    except (EstablishmentImport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Import introuvable.") from exc

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from establishments import importers
@@ -36,7 +34,7 @@ from establishments.models import (
 )
 
 if TYPE_CHECKING:
-    from accounts.models import Membership, User
+    from accounts.models import User
 
 __all__ = [
     "AnnuaireFileError",
@@ -46,8 +44,6 @@ __all__ = [
     "establishment_import_cancel",
     "establishment_import_plan",
     "establishment_import_preview",
-    "establishment_imports_visible_to",
-    "get_establishment_import_for",
 ]
 
 REPORT_VERSION = 1
@@ -60,31 +56,6 @@ T = TypeVar("T")
 
 class EstablishmentImportError(ValidationError):
     """The import cannot be applied (or cancelled) as asked; nothing was changed."""
-
-
-# --- Reads -------------------------------------------------------------------------------------
-# The import pages belong to the DANE admin of the académie only.
-
-
-def establishment_imports_visible_to(actor: Membership | None) -> QuerySet[EstablishmentImport]:
-    from accounts.models import Role
-
-    if actor is None or not actor.is_active or actor.role != Role.DANE_ADMIN:
-        return EstablishmentImport.objects.none()
-    return EstablishmentImport.objects.filter(academie_id=actor.academie_id)
-
-
-def get_establishment_import_for(actor: Membership | None, pk: int | str) -> EstablishmentImport:
-    """The import `pk` of the actor's académie; 404 alike when missing or another académie's."""
-    try:
-        return (
-            establishment_imports_visible_to(actor)
-            .select_related("school_year", "academie", "created_by", "applied_by")
-            .defer("content")  # the file's text is read again by the services that need it
-            .get(pk=pk)
-        )
-    except (EstablishmentImport.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("Import introuvable.") from exc
 
 
 # --- Comparing the file with the database ------------------------------------------------------

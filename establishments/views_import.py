@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.acting import acting, role_required
 from accounts.models import Role, User
+from establishments.access import establishment_imports_visible_to, get_establishment_import_for
 from establishments.forms_import import (
     EstablishmentImportConfirmForm,
     EstablishmentImportUploadForm,
@@ -25,8 +26,6 @@ from establishments.services import (
     establishment_import_apply,
     establishment_import_cancel,
     establishment_import_preview,
-    establishment_imports_visible_to,
-    get_establishment_import_for,
 )
 
 RECENT_IMPORTS = 10
