@@ -110,15 +110,13 @@ def envelopes_for(
         bands = list(rule_set.bands.all()) if rule_set else []
     ids = [e.pk for e in establishment_list]
     pupils = dict(
-        PupilCount.objects.filter(
-            establishment_id__in=ids, school_year=school_year
-        ).values_list("establishment_id", "pupils")
+        PupilCount.objects.filter(establishment_id__in=ids, school_year=school_year).values_list(
+            "establishment_id", "pupils"
+        )
     )
     overrides = {
         o.establishment_id: o
-        for o in EnvelopeOverride.objects.filter(
-            establishment_id__in=ids, school_year=school_year
-        )
+        for o in EnvelopeOverride.objects.filter(establishment_id__in=ids, school_year=school_year)
     }
     return {
         e.pk: compute_envelope(
