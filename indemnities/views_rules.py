@@ -144,6 +144,19 @@ def _edit_forms(rule_set: ImpRuleSet, data: Any | None) -> tuple[RuleSetForm, An
     return form, formset
 
 
+def _field_errors(form: RuleSetForm, formset: Any) -> list[str]:
+    """Every field error as one line naming the field and the band line, for the summary."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines += [f"{label} : {error}" if label else str(error) for error in errors]
+    for index, band in enumerate(formset.forms, start=1):
+        for name, errors in band.errors.items():
+            label = band.fields[name].label if name in band.fields else ""
+            lines += [f"Ligne {index} – {label} : {error}" for error in errors]
+    return lines
+
+
 def _with_extra_row(data: Any) -> Any:
     data = data.copy()
     key = f"{BANDS_PREFIX}-TOTAL_FORMS"
@@ -191,6 +204,7 @@ def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
     if action not in ("preview", "save"):
         return render(request, "indemnities/rules_edit.html", context)
     if not (form.is_valid() and formset.is_valid()):
+        context["field_errors"] = _field_errors(form, formset)
         return render(request, "indemnities/rules_edit.html", context, status=400)
 
     rows = formset.rows()

@@ -257,7 +257,7 @@ def test_save_after_preview_with_the_hidden_data(ruled, year):
         ([(C.COLLEGE, 0, 100, "1"), ("", 101, None, "2")], {}, "Choisissez la catégorie"),
         ([(C.COLLEGE, 0, None, "1")], {"multiples": ()}, "Cochez au moins un multiple"),
         ([(C.COLLEGE, 0, None, "abc")], {}, "Saisissez un nombre d’IMP"),
-        ([(C.COLLEGE, 0, None, "-1")], {}, "positive ou nulle"),
+        ([(C.COLLEGE, 0, None, "-1")], {}, "Ligne 1 – Enveloppe (en IMP) : L’enveloppe en IMP"),
         ([(C.COLLEGE, 0, None, "1")], {"base_rate": "1 250,005"}, "2 chiffres après la virgule"),
         ([(C.COLLEGE, None, None, "1")], {}, "Indiquez le nombre d’élèves"),
     ],
