@@ -182,6 +182,7 @@ def command_test(args: list[str]) -> int:
         ("ruff check", [tool("ruff"), "check", "."]),
         ("ruff format --check", [tool("ruff"), "format", "--check", "."]),
         ("mypy", [tool("mypy"), "."]),
+        ("migrations à jour", manage("makemigrations", "--check", "--dry-run")),
         ("pytest", [PYTHON, "-m", "pytest", *args]),
     ]
     results: list[tuple[str, int]] = []
