@@ -331,9 +331,6 @@ REGISTRY: dict[str, UrlSpec] = {
     "indemnities:rules": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         query=lambda ctx: {"annee": current_start_year(ctx)},
-        # The page opens next school year (a national row, no académie) so that its rules can
-        # be prepared: a write on GET, but nothing of any tenant.
-        may_create=frozenset({"establishments.schoolyear"}),
     ),
     "indemnities:rules_edit": UrlSpec(
         roles=DANE_ADMIN_ONLY,
