@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from establishments.models import Departement
+from establishments.models import Departement, SchoolYear
 from tests.conftest import client_acting_as
 from tests.isolation.url_registry import Ctx
 
@@ -51,6 +54,67 @@ def test_list_filter_offers_only_the_own_academie_departements(ctx: Ctx) -> None
         assert f'value="{departement.pk}"' in body
     for departement in ctx.b.academie.departements.all():
         assert departement.name not in body
+
+
+# Filter and export forms whose choice field names an object: (URL name, role, query giving
+# a choice of the OTHER académie). Each must be refused, never used to show the other's data.
+FOREIGN_CHOICES: list[tuple[str, Role, Callable[[Ctx], dict[str, Any]]]] = [
+    (
+        "establishments:list",
+        Role.DANE_ADMIN,
+        lambda ctx: {"departement": ctx.b.establishment.departement_id},
+    ),
+    (
+        "indemnities:envelopes",
+        Role.DANE_ADMIN,
+        lambda ctx: {"departement": ctx.b.establishment.departement_id},
+    ),
+    (
+        "indemnities:export",
+        Role.DANE_ADMIN,
+        lambda ctx: {
+            "annee": SchoolYear.objects.current().start_year,
+            "departement": ctx.b.establishment.departement.code,
+            "format": "csv",
+        },
+    ),
+    (
+        "indemnities:export",
+        Role.DANE_COORDINATOR,
+        # The coordinator's own académie, but a département outside their scope.
+        lambda ctx: {
+            "annee": SchoolYear.objects.current().start_year,
+            "departement": ctx.a.other_establishment.departement.code,
+            "format": "csv",
+        },
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "role", "query"),
+    FOREIGN_CHOICES,
+    ids=[f"{name}-{role.value}" for name, role, _ in FOREIGN_CHOICES],
+)
+def test_choice_fields_refuse_objects_outside_the_scope(
+    ctx: Ctx, name: str, role: Role, query: Callable[[Ctx], dict[str, Any]]
+) -> None:
+    from tests.isolation.url_registry import a_allocation
+
+    a_allocation(ctx)  # IMP rows in both académies, so that a leaking answer would show some
+    params = query(ctx)
+    response = client_acting_as(ctx.a.members[role.value]).get(reverse(name), params)
+    assert response.status_code in (200, 400)
+    assert response["Content-Type"].startswith("text/html"), "un fichier a été produit"
+    body = response.content.decode()
+    assert 'role="alert"' in body, "le choix hors périmètre n’a pas été signalé comme une erreur"
+    outside = [ctx.b.establishment, ctx.b.other_establishment]
+    if role != Role.DANE_ADMIN:
+        outside.append(ctx.a.other_establishment)
+    for establishment in outside:
+        assert establishment.name not in body
+        assert establishment.uai not in body
 
 
 @pytest.mark.django_db
