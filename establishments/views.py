@@ -17,10 +17,13 @@ PAGE_SIZE = 50
 def establishment_list(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
     current_year = SchoolYear.objects.current()
-    form = EstablishmentFilterForm(request.GET or None, actor=actor)
+    # The year select shows the current year unless another was asked for, whatever years exist.
+    data = request.GET.copy()
+    data.setdefault("annee", str(current_year.start_year))
+    form = EstablishmentFilterForm(data, actor=actor)
     filters = EstablishmentFilters()
     school_year = current_year
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         filters = EstablishmentFilters(
             query=data["q"].strip(),

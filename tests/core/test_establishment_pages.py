@@ -86,3 +86,14 @@ def test_rupn_sees_their_establishment_only(worlds):
     client = client_acting_as(poitiers.rupn)
     assert client.get(f"/etablissements/{poitiers.establishment.pk}/").status_code == 200
     assert client.get(f"/etablissements/{poitiers.other_establishment.pk}/").status_code == 404
+
+
+def test_year_filter_shows_the_current_year_even_when_a_later_one_exists(worlds):
+    from establishments.models import SchoolYear
+
+    poitiers, _ = worlds
+    current = SchoolYear.objects.current()
+    SchoolYear.objects.create(start_year=current.start_year + 1)
+    body = client_acting_as(poitiers.dane_admin).get("/etablissements/").content.decode()
+    assert f'<option value="{current.start_year}" selected>' in body
+    assert f"effectifs {current.label}" in body
