@@ -247,7 +247,12 @@ def test_dane_correction_keeps_history(
     assert (first.status, first.amount) == ("full", D("1250.00"))
 
 
-def test_gate_without_a_letter_model_answers_false(allocation: Allocation) -> None:
-    if letters_gate._letter_model() is not None:
-        pytest.skip("Le modèle des lettres de mission existe : la porte le consulte.")
+def test_gate_answers_false_until_the_letters_app_registers_its_check(
+    allocation: Allocation,
+) -> None:
     assert letters_gate.allocation_has_issued_letter(allocation) is False
+    letters_gate.register_issued_letter_check(lambda a: a.pk == allocation.pk)
+    try:
+        assert letters_gate.allocation_has_issued_letter(allocation) is True
+    finally:
+        letters_gate.register_issued_letter_check(None)
