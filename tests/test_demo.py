@@ -24,12 +24,6 @@ from establishments.models import (
 from establishments.uai import departement_of_uai, uai_problem
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings) -> None:
-    # Signing every account in hashes a password each time: the slow default adds seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
 def test_demo_has_two_academies_of_twenty_odd_establishments_of_every_kind() -> None:
     demo_build()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -15,12 +14,6 @@ from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS, BandRow
 from indemnities.models import ImpRuleSet, ReferentLimitPolicy
 from indemnities.services.rules import rule_set_create_from_table
 from tests.factories import AcademieWorld, make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    # Each world makes a dozen accounts: the real hasher would dominate these tests' time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_rules(

@@ -44,8 +44,7 @@ def test_split_envelope(envelope: Decimal, count: int, keep: int, expected: list
 
 
 @pytest.mark.django_db
-def test_demo_allocations(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_demo_allocations() -> None:
     demo_build()
     current = SchoolYear.objects.current()
     previous = SchoolYear.objects.get(start_year=current.start_year - 1)

@@ -36,12 +36,6 @@ def establishment_with(
     return make_establishment(academie=academie, type=type, pupils=pupils, school_year=school_year)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # Ten people per test, each hashed: the default hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def year(db: None) -> SchoolYear:
     return SchoolYear.objects.current()
