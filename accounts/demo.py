@@ -155,7 +155,7 @@ POITIERS_ACCOUNTS = (
     AccountSpec("adjointe", "Claire", "Dubois", "mme", ((Role.DEPUTY, ("guez",), ()),)),
     AccountSpec("rupn", "Julien", "Bernard", "m", ((Role.RUPN, ("guez",), ()),)),
     AccountSpec("rupn.bis", "Nadia", "Benali", "mme", ((Role.RUPN, ("guez",), ()),)),
-    AccountSpec("rupn.college", "Pierre", "Fontaine", "m", ((Role.RUPN, ("michelet",), ()),)),
+    AccountSpec("rupn.college", "Pierre", "Fontaine", "m", ((Role.RUPN, ("fromentin",), ()),)),
     AccountSpec("rupn.erea", "Amandine", "Roux", "mme", ((Role.RUPN, ("erea17",), ()),)),
     AccountSpec(
         "principal.rupn",
@@ -182,7 +182,7 @@ BORDEAUX_ACCOUNTS = (
     AccountSpec("adjoint", "Nicolas", "Labarthe", "m", ((Role.DEPUTY, ("montaigne33",), ()),)),
     AccountSpec("rupn", "Émilie", "Castaing", "mme", ((Role.RUPN, ("montaigne33",), ()),)),
     AccountSpec("rupn.bis", "Karim", "Haddad", "m", ((Role.RUPN, ("montaigne33",), ()),)),
-    AccountSpec("rupn.college", "Léa", "Bordes", "mme", ((Role.RUPN, ("ellul",), ()),)),
+    AccountSpec("rupn.college", "Léa", "Bordes", "mme", ((Role.RUPN, ("born",), ()),)),
     AccountSpec("rupn.lp", "Yannick", "Mendiboure", "m", ((Role.RUPN, ("bert",), ()),)),
     AccountSpec(
         "principal.rupn",
