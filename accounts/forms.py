@@ -18,6 +18,7 @@ from accounts.access import (
 from accounts.models import DANE_ROLES, ESTABLISHMENT_ROLES, Invitation, Membership, Role, User
 from accounts.services import _check_scope
 from establishments.access import departements_visible_to, establishments_visible_to
+from establishments.forms import SchoolYearChoiceField
 from establishments.models import Departement, Establishment, SchoolYear
 
 
@@ -86,11 +87,6 @@ class EstablishmentChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} – {obj.commune} ({obj.uai})"
 
 
-class SchoolYearChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: SchoolYear) -> str:  # type: ignore[override]
-        return obj.label
-
-
 # Which field a scope error of the services belongs to, depending on the role.
 SCOPE_FIELD_OF_ROLE = {
     Role.DANE_COORDINATOR: "departements",
@@ -131,10 +127,8 @@ class MemberInviteForm(AccountsBaseForm):
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
     school_year = SchoolYearChoiceField(
-        label="Année scolaire",
-        queryset=SchoolYear.objects.all(),
         required=False,
-        empty_label=None,
+        to_field_name=None,
         help_text="Référent : l’année scolaire de sa mission.",
     )
 

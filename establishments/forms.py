@@ -13,6 +13,16 @@ if TYPE_CHECKING:
 
 
 class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A school year select showing `2025-2026`; by default the value is the rentrée year, as in
+    the `?annee=2025` query strings of list pages."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Année scolaire")
+        kwargs.setdefault("queryset", SchoolYear.objects.all())
+        kwargs.setdefault("to_field_name", "start_year")
+        kwargs.setdefault("empty_label", None)
+        super().__init__(**kwargs)
+
     def label_from_instance(self, obj: SchoolYear) -> str:
         return obj.label
 

@@ -9,7 +9,8 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
-from establishments.models import Departement, EstablishmentType, SchoolYear
+from establishments.forms import SchoolYearChoiceField
+from establishments.models import Departement, EstablishmentType
 from indemnities.models import ServiceStatus
 from indemnities.services.certifications import MONTHS_IN_YEAR
 from indemnities.templatetags.money import format_euros
@@ -19,16 +20,8 @@ if TYPE_CHECKING:
     from indemnities.selectors import AllocationPage
 
 
-def _year_field(*, required: bool = False) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(
-        label="Année scolaire",
-        queryset=SchoolYear.objects.all(),
-        required=required,
-        to_field_name="start_year",
-        empty_label=None,
-    )
-    field.label_from_instance = lambda year: year.label  # type: ignore[method-assign,assignment]
-    return field
+def _year_field(*, required: bool = False) -> SchoolYearChoiceField:
+    return SchoolYearChoiceField(required=required)
 
 
 class YearForm(DsfrBaseForm):

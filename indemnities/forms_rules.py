@@ -11,6 +11,7 @@ from django.forms import BaseFormSet, formset_factory
 from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
+from establishments.forms import SchoolYearChoiceField
 from establishments.models import (
     Departement,
     EstablishmentCategory,
@@ -206,11 +207,6 @@ class RulesYearForm(DsfrBaseForm):
         field = self.fields["annee"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [(y.start_year, y.label) for y in years]
-
-
-class SchoolYearChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.label)
 
 
 class EnvelopeFilterForm(DsfrBaseForm):

@@ -97,3 +97,16 @@ def test_year_filter_shows_the_current_year_even_when_a_later_one_exists(worlds)
     body = client_acting_as(poitiers.dane_admin).get("/etablissements/").content.decode()
     assert f'<option value="{current.start_year}" selected>' in body
     assert f"effectifs {current.label}" in body
+
+
+def test_list_is_paginated_and_keeps_the_filters(worlds):
+    poitiers, _ = worlds
+    for index in range(55):
+        make_establishment(academie=poitiers.academie, name=f"Collège Pagination {index:02d}")
+    client = client_acting_as(poitiers.dane_admin)
+    first = client.get("/etablissements/", {"q": "Pagination"}).content.decode()
+    assert "1 / 2" in first
+    assert "q=Pagination" in first and "page=2" in first
+    second = client.get("/etablissements/", {"q": "Pagination", "page": 2}).content.decode()
+    assert "Collège Pagination 54" in second
+    assert "Collège Pagination 00" not in second
