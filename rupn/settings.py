@@ -108,6 +108,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Server-side cursors do not survive PgBouncer's transaction pooling.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _env_bool(
+    "DB_DISABLE_SERVER_SIDE_CURSORS", False
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite without a busy timeout fails at once when a Celery thread writes during a request.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
