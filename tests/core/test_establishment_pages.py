@@ -107,6 +107,6 @@ def test_list_is_paginated_and_keeps_the_filters(worlds):
     first = client.get("/etablissements/", {"q": "Pagination"}).content.decode()
     assert "1 / 2" in first
     assert "q=Pagination" in first and "page=2" in first
-    second = client.get("/etablissements/", {"q": "Pagination", "page": 2}).content.decode()
+    second = client.get("/etablissements/", {"q": "Pagination", "page": "2"}).content.decode()
     assert "Collège Pagination 54" in second
     assert "Collège Pagination 00" not in second
