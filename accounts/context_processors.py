@@ -2,14 +2,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.acting import memberships_of
-
 
 def acting_role(request: HttpRequest) -> dict[str, Any]:
-    acting = getattr(request, "acting", None)
+    """The role and académie resolved by ActingRoleMiddleware, for the header and navigation."""
     return {
-        "acting": acting,
+        "acting": getattr(request, "acting", None),
         "academie": getattr(request, "academie", None),
-        # Loaded lazily: only the header's role switcher reads it.
-        "all_memberships": (lambda: memberships_of(request.user)) if acting else list,  # type: ignore[arg-type]
     }
