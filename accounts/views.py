@@ -45,6 +45,6 @@ def role_switch(request: HttpRequest, membership_pk: int) -> HttpResponse:
         raise Http404("Rôle introuvable.")
     acting_membership_switch(request, membership)
     messages.success(
-        request, f"Vous agissez maintenant en tant que {membership.get_role_display().lower()}."
+        request, f"Vous agissez maintenant en tant que : {membership.get_role_display()}."
     )
     return redirect("home")
