@@ -27,24 +27,16 @@ class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return obj.label
 
 
-class EstablishmentFilterForm(DsfrBaseForm):
-    q = forms.CharField(label="Rechercher (nom, UAI ou commune)", required=False, max_length=100)
+class ScopedEstablishmentFilterForm(DsfrBaseForm):
+    """Filters shared by the pages listing establishments: département, type, school year."""
+
     departement = forms.ModelChoiceField(
         label="Département", queryset=Departement.objects.none(), required=False, empty_label="Tous"
     )
     type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
     )
-    sector = forms.ChoiceField(
-        label="Secteur", required=False, choices=[("", "Tous"), *Sector.choices]
-    )
-    annee = SchoolYearChoiceField(
-        label="Année scolaire",
-        queryset=SchoolYear.objects.all(),
-        required=False,
-        to_field_name="start_year",
-        empty_label=None,
-    )
+    annee = SchoolYearChoiceField(required=False)
 
     def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,3 +45,10 @@ class EstablishmentFilterForm(DsfrBaseForm):
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         departement_field.queryset = departements_visible_to(actor)
+
+
+class EstablishmentFilterForm(ScopedEstablishmentFilterForm):
+    q = forms.CharField(label="Rechercher (nom, UAI ou commune)", required=False, max_length=100)
+    sector = forms.ChoiceField(
+        label="Secteur", required=False, choices=[("", "Tous"), *Sector.choices]
+    )

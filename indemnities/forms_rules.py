@@ -10,12 +10,9 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from dsfr.forms import DsfrBaseForm
 
-from establishments.access import departements_visible_to
-from establishments.forms import SchoolYearChoiceField
+from establishments.forms import ScopedEstablishmentFilterForm
 from establishments.models import (
-    Departement,
     EstablishmentCategory,
-    EstablishmentType,
     SchoolYear,
 )
 from indemnities.defaults import BandRow
@@ -24,7 +21,7 @@ from indemnities.services.envelopes import MIN_JUSTIFICATION
 from indemnities.templatetags.money import format_euros, multiple
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    pass
 
 
 class FrenchDecimalField(forms.DecimalField):
@@ -209,27 +206,8 @@ class RulesYearForm(DsfrBaseForm):
         field.choices = [(y.start_year, y.label) for y in years]
 
 
-class EnvelopeFilterForm(DsfrBaseForm):
-    departement = forms.ModelChoiceField(
-        label="Département", queryset=Departement.objects.none(), required=False, empty_label="Tous"
-    )
-    type = forms.ChoiceField(
-        label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
-    )
-    annee = SchoolYearChoiceField(
-        label="Année scolaire",
-        queryset=SchoolYear.objects.all(),
-        required=False,
-        to_field_name="start_year",
-        empty_label=None,
-    )
-
-    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only the acting person's départements are offered and accepted.
-        departement_field = self.fields["departement"]
-        assert isinstance(departement_field, forms.ModelChoiceField)
-        departement_field.queryset = departements_visible_to(actor)
+class EnvelopeFilterForm(ScopedEstablishmentFilterForm):
+    """Filters of the envelope list: the establishment filters, without search or sector."""
 
 
 class EnvelopeOverrideForm(DsfrBaseForm):
