@@ -31,8 +31,6 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-DEPARTEMENTS = {"16": "Charente", "17": "Charente-Maritime", "79": "Deux-Sèvres", "86": "Vienne"}
-
 
 def build(count: int) -> dict[str, Any]:
     from accounts.models import Membership, Role, User
@@ -50,9 +48,9 @@ def build(count: int) -> dict[str, Any]:
     from indemnities.models import Allocation, ServiceCertification
     from indemnities.selectors import amount_rules
     from indemnities.services.rules import rule_set_create_from_table
-    from tests.factories import make_academie
+    from tests.factories import POITIERS_DEPARTEMENTS, make_academie
 
-    academie = make_academie(name="Poitiers", code="13", departements=DEPARTEMENTS)
+    academie = make_academie(name="Poitiers", code="13", departements=POITIERS_DEPARTEMENTS)
     make_academie(name="Bordeaux", code="04", departements={"33": "Gironde"})
     year = SchoolYear.objects.current()
     rule_set = rule_set_create_from_table(

@@ -120,18 +120,9 @@ def run(count: int, others: int) -> None:
     from establishments.models import Establishment, PupilCount, SchoolYear
     from establishments.services import establishment_import_apply, establishment_import_preview
     from tests.establishments.annuaire_csv import annuaire_csv
-    from tests.factories import make_academie
+    from tests.factories import POITIERS_DEPARTEMENTS, make_academie
 
-    academie = make_academie(
-        name="Poitiers",
-        code="13",
-        departements={
-            "16": "Charente",
-            "17": "Charente-Maritime",
-            "79": "Deux-Sèvres",
-            "86": "Vienne",
-        },
-    )
+    academie = make_academie(name="Poitiers", code="13", departements=POITIERS_DEPARTEMENTS)
     make_academie(name="Bordeaux", code="04", departements={"33": "Gironde", "24": "Dordogne"})
     year = SchoolYear.objects.current()
 

@@ -5,7 +5,12 @@ from django.test import Client
 
 from accounts.acting import SESSION_KEY
 from accounts.models import Membership
-from tests.factories import AcademieWorld, make_world
+from tests.factories import (
+    BORDEAUX_DEPARTEMENTS,
+    POITIERS_DEPARTEMENTS,
+    AcademieWorld,
+    make_world,
+)
 
 pytest_plugins = ["tests.conftest_services"]
 
@@ -21,12 +26,7 @@ def poitiers(db: None) -> AcademieWorld:
     return make_world(
         name="Poitiers",
         code="13",
-        departements={
-            "16": "Charente",
-            "17": "Charente-Maritime",
-            "79": "Deux-Sèvres",
-            "86": "Vienne",
-        },
+        departements=POITIERS_DEPARTEMENTS,
     )
 
 
@@ -35,13 +35,7 @@ def bordeaux(db: None) -> AcademieWorld:
     return make_world(
         name="Bordeaux",
         code="04",
-        departements={
-            "24": "Dordogne",
-            "33": "Gironde",
-            "40": "Landes",
-            "47": "Lot-et-Garonne",
-            "64": "Pyrénées-Atlantiques",
-        },
+        departements=BORDEAUX_DEPARTEMENTS,
     )
 
 

@@ -19,6 +19,20 @@ from establishments.models import (
 from establishments.uai import make_uai
 
 PASSWORD = "motdepasse-de-test-42"
+
+POITIERS_DEPARTEMENTS = {
+    "16": "Charente",
+    "17": "Charente-Maritime",
+    "79": "Deux-Sèvres",
+    "86": "Vienne",
+}
+BORDEAUX_DEPARTEMENTS = {
+    "24": "Dordogne",
+    "33": "Gironde",
+    "40": "Landes",
+    "47": "Lot-et-Garonne",
+    "64": "Pyrénées-Atlantiques",
+}
 _serials = itertools.count(1)
 
 
