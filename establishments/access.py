@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
-from establishments.models import Departement, Establishment, EstablishmentImport, SchoolYear
+from establishments.models import Departement, Establishment, EstablishmentImport
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -48,10 +48,6 @@ def departements_visible_to(actor: Membership | None) -> QuerySet[Departement]:
     if actor.role == Role.DANE_ADMIN:
         return departements
     return departements.filter(establishments__in=actor.establishments.all()).distinct()
-
-
-def school_years_known() -> QuerySet[SchoolYear]:
-    return SchoolYear.objects.all()
 
 
 # The import pages belong to the DANE admin of the académie only.

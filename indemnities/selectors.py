@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.models import Membership, Role
 from establishments.access import establishments_visible_to
@@ -415,12 +415,6 @@ def allocation_summaries(
     )
 
 
-def school_years_with_rules(academie: Academie) -> QuerySet[SchoolYear]:
-    return SchoolYear.objects.filter(
-        pk__in=ImpRuleSet.objects.filter(academie=academie).values("school_year")
-    )
-
-
 def referent_counts(
     establishments: Iterable[Establishment], school_year: SchoolYear
 ) -> dict[int, int]:
@@ -432,10 +426,3 @@ def referent_counts(
         .annotate(n=Count("pk", distinct=True))
         .values_list("establishments", "n")
     )
-
-
-def allocated_total(establishment: Establishment, school_year: SchoolYear) -> Decimal:
-    total = Allocation.objects.filter(
-        establishment=establishment, school_year=school_year
-    ).aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else ZERO

@@ -62,13 +62,6 @@ def rule_set_of(actor: Membership, school_year: SchoolYear) -> ImpRuleSet | None
     )
 
 
-def get_rule_set_for(actor: Membership, school_year: SchoolYear) -> ImpRuleSet:
-    rule_set = rule_set_of(actor, school_year)
-    if rule_set is None:
-        raise Http404("Aucune règle IMP pour cette année.")
-    return rule_set
-
-
 def rule_changes_of(rule_set: ImpRuleSet) -> QuerySet[ImpRuleChange]:
     return rule_set.changes.select_related("changed_by").order_by("-changed_at", "-pk")
 
