@@ -7,23 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.acting import acting_membership_switch, memberships_of
-from accounts.models import Role, User
-from establishments.access import establishments_visible_to
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The home page of the role the person acts in."""
-    acting = getattr(request, "acting", None)
-    if acting is None:
-        return render(request, "accounts/home_no_role.html", {"page_title": "Accueil"})
-    establishments = establishments_visible_to(acting).select_related("departement")
-    context = {
-        "page_title": "Accueil",
-        "establishment_count": establishments.count(),
-        "establishments": establishments[:10] if acting.role != Role.DANE_ADMIN else [],
-    }
-    return render(request, f"accounts/home_{acting.role}.html", context)
+from accounts.models import User
 
 
 @login_required

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -426,3 +426,20 @@ def referent_counts(
         .annotate(n=Count("pk", distinct=True))
         .values_list("establishments", "n")
     )
+
+
+def referent_imp_lines(referent: Membership) -> list[dict[str, Any]]:
+    """The referent's own allocations of their year, each with its latest certification."""
+    allocations = (
+        Allocation.objects.filter(
+            referent=referent,
+            school_year_id=referent.school_year_id,
+            academie_id=referent.academie_id,
+        )
+        .select_related("establishment", "school_year")
+        .prefetch_related("certifications")
+    )
+    return [
+        {"allocation": a, "certification": next(iter(a.certifications.all()), None)}
+        for a in allocations
+    ]

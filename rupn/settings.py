@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "indemnities",
     "missions",
     "surveys",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import home
+from dashboards.views import home
 from rupn import pages
 
 admin.site.site_header = "Administration de la plateforme RUPN"

@@ -92,7 +92,7 @@ def test_accept_as_new_user(worlds, django_capture_on_commit_callbacks):
     assert int(client.session["_auth_user_id"]) == user.pk
     assert client.session[SESSION_KEY] == membership.pk
     home = client.get("/")
-    assert home.templates[0].name == "accounts/home_principal.html"
+    assert home.templates[0].name == "dashboards/home_principal.html"
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None and invitation.membership == membership
     # The new password works for later sign-ins.
@@ -179,7 +179,7 @@ def test_signed_in_person_accepts_with_one_button(worlds, django_capture_on_comm
     assert response.status_code == 302
     new = Membership.objects.get(user=principal.user, role=Role.RUPN)
     assert client.session[SESSION_KEY] == new.pk
-    assert client.get("/").templates[0].name == "accounts/home_rupn.html"
+    assert client.get("/").templates[0].name == "dashboards/home_rupn.html"
 
 
 def test_signed_in_with_another_address_cannot_accept(worlds, django_capture_on_commit_callbacks):

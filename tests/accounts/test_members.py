@@ -235,7 +235,7 @@ def test_revoke_asks_for_confirmation_then_revokes(worlds):
     assert revoked.revoked_by == poitiers.dane_admin.user
     # The RUPN loses the role at once.
     assert (
-        client_acting_as(poitiers.rupn).get("/").templates[0].name == "accounts/home_no_role.html"
+        client_acting_as(poitiers.rupn).get("/").templates[0].name == "dashboards/home_no_role.html"
     )
 
 

@@ -93,7 +93,7 @@ def test_activating_totp_then_reaching_home_and_signing_in_with_a_code(poitiers_
     assert codes.status_code == 200
     home = client.get("/")
     assert home.status_code == 200
-    assert home.templates[0].name == "accounts/home_dane_admin.html"
+    assert home.templates[0].name == "dashboards/home_dane_admin.html"
 
     # Next sign-in: password, then the authenticator code.
     client.post("/comptes/logout/")

@@ -20,17 +20,17 @@ def test_switching_role_changes_the_home_page(worlds):
         school_year=poitiers.rupn.school_year,
     )
     client = client_acting_as(principal)
-    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+    assert client.get("/").templates[0].name == "dashboards/home_principal.html"
     roles = client.get("/roles/").content.decode()
     assert "Agir en tant que : Référent numérique (RUPN)" in roles
 
     response = client.post(f"/roles/{rupn_elsewhere.pk}/choisir/")
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == rupn_elsewhere.pk
-    assert client.get("/").templates[0].name == "accounts/home_rupn.html"
+    assert client.get("/").templates[0].name == "dashboards/home_rupn.html"
 
     client.post(f"/roles/{principal.pk}/choisir/")
-    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+    assert client.get("/").templates[0].name == "dashboards/home_principal.html"
 
 
 def test_switching_to_someone_elses_membership_is_404(worlds):
@@ -39,7 +39,7 @@ def test_switching_to_someone_elses_membership_is_404(worlds):
     for membership in (poitiers.dane_admin, bordeaux.dane_admin):
         assert client.post(f"/roles/{membership.pk}/choisir/").status_code == 404
     assert client.session[SESSION_KEY] == poitiers.principal.pk
-    assert client.get("/").templates[0].name == "accounts/home_principal.html"
+    assert client.get("/").templates[0].name == "dashboards/home_principal.html"
 
 
 def test_switching_to_a_revoked_membership_is_404(worlds):

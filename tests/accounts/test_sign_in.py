@@ -36,7 +36,7 @@ def test_sign_in_lands_on_the_home_of_the_role(worlds, role):
     assert response["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 200
-    assert [t.name for t in home.templates][0] == f"accounts/home_{role}.html"
+    assert [t.name for t in home.templates][0] == f"dashboards/home_{role}.html"
 
 
 def test_email_is_case_insensitive(worlds):

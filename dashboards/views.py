@@ -1,0 +1,28 @@
+"""Home pages: what each role sees first, gathered from the apps below through their selectors."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role
+from establishments.access import establishments_visible_to
+from indemnities.selectors import referent_imp_lines
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The home page of the role the person acts in."""
+    acting = getattr(request, "acting", None)
+    if acting is None:
+        return render(request, "dashboards/home_no_role.html", {"page_title": "Accueil"})
+    establishments = establishments_visible_to(acting).select_related("departement")
+    context: dict[str, Any] = {
+        "page_title": "Accueil",
+        "establishment_count": establishments.count(),
+        "establishments": establishments[:10] if acting.role != Role.DANE_ADMIN else [],
+    }
+    if acting.role == Role.RUPN:
+        context["imp_lines"] = referent_imp_lines(acting)
+    return render(request, f"dashboards/home_{acting.role}.html", context)
