@@ -10,32 +10,33 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Invitation, InvitationQuerySet, Membership, Role
+from tenancy.scope import Scope
 
 
-def _manages_people(actor: Membership | None) -> bool:
-    return actor is not None and actor.is_active and actor.role == Role.DANE_ADMIN
+def _manages_people(scope: Scope | None) -> bool:
+    return scope is not None and scope.whole_academie and (scope.is_dane_admin or scope.is_platform)
 
 
-def memberships_visible_to(actor: Membership | None) -> QuerySet[Membership]:
-    """Active memberships of the actor's académie, for a DANE administrator; nothing otherwise."""
-    if actor is None or not _manages_people(actor):
+def memberships_visible_to(scope: Scope | None) -> QuerySet[Membership]:
+    """Active memberships of the scope's académie, for a DANE administrator; nothing otherwise."""
+    if scope is None or not _manages_people(scope):
         return Membership.objects.none()
-    return Membership.objects.active().filter(academie_id=actor.academie_id)
+    return Membership.objects.active().filter(academie_id=scope.academie_id)
 
 
-def invitations_visible_to(actor: Membership | None) -> InvitationQuerySet:
-    """Invitations of the actor's académie not yet accepted nor cancelled (pending or expired)."""
-    if actor is None or not _manages_people(actor):
+def invitations_visible_to(scope: Scope | None) -> InvitationQuerySet:
+    """Invitations of the scope's académie not yet accepted nor cancelled (pending or expired)."""
+    if scope is None or not _manages_people(scope):
         return Invitation.objects.none()
     return Invitation.objects.filter(
-        academie_id=actor.academie_id, accepted_at__isnull=True, cancelled_at__isnull=True
+        academie_id=scope.academie_id, accepted_at__isnull=True, cancelled_at__isnull=True
     )
 
 
-def get_membership_for(actor: Membership | None, pk: int | str) -> Membership:
+def get_membership_for(scope: Scope | None, pk: int | str) -> Membership:
     try:
         return (
-            memberships_visible_to(actor)
+            memberships_visible_to(scope)
             .select_related("user", "academie", "school_year")
             .get(pk=pk)
         )
@@ -43,9 +44,9 @@ def get_membership_for(actor: Membership | None, pk: int | str) -> Membership:
         raise Http404("Rôle introuvable.") from exc
 
 
-def get_invitation_for(actor: Membership | None, pk: int | str) -> Invitation:
+def get_invitation_for(scope: Scope | None, pk: int | str) -> Invitation:
     try:
-        return invitations_visible_to(actor).select_related("academie", "invited_by").get(pk=pk)
+        return invitations_visible_to(scope).select_related("academie", "invited_by").get(pk=pk)
     except (Invitation.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Invitation introuvable.") from exc
 

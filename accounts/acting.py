@@ -7,15 +7,17 @@ so a revoked role stops working at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from accounts.models import Membership, Role
+from accounts.scopes import with_scope_ids
+from tenancy.guard import scopes_disabled
+from tenancy.http import role_required
+
+__all__ = ["acting", "acting_membership_switch", "memberships_of", "role_required"]
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,12 +31,14 @@ ROLE_PRIORITY = [Role.DANE_ADMIN, Role.DANE_COORDINATOR, Role.PRINCIPAL, Role.DE
 def memberships_of(user: User) -> list[Membership]:
     if not user.is_authenticated:
         return []
-    memberships = list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("academie", "school_year")
-        .order_by("academie__name", "pk")
-    )
+    # A person's memberships span académies: this is the read that chooses the tenant, so it
+    # runs before any académie scope is open.
+    with scopes_disabled():
+        memberships = list(
+            with_scope_ids(Membership.objects.active().filter(user=user))
+            .select_related("academie", "school_year")
+            .order_by("academie__name", "pk")
+        )
     memberships.sort(key=lambda m: ROLE_PRIORITY.index(Role(m.role)))
     return memberships
 
@@ -52,30 +56,6 @@ def resolve_acting_membership(request: HttpRequest) -> Membership | None:
 
 def acting_membership_switch(request: HttpRequest, membership: Membership) -> None:
     request.session[SESSION_KEY] = membership.pk
-
-
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
-
-
-def role_required(*roles: Role) -> Callable[[ViewFunc], ViewFunc]:
-    """Only people acting in one of `roles` may use the view: others get 403, visitors the login."""
-
-    allowed = frozenset(roles)
-
-    def decorator(view: ViewFunc) -> ViewFunc:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            acting: Membership | None = getattr(request, "acting", None)
-            if acting is None or acting.role not in allowed:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
-        return cast(ViewFunc, wrapper)
-
-    return decorator
 
 
 def acting(request: HttpRequest) -> Membership:

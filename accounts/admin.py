@@ -6,7 +6,7 @@ recorded and the scope rules hold here as in the application.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,6 +23,7 @@ from accounts.services import (
     membership_grant,
     membership_revoke,
 )
+from tenancy.scope import Scope
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -103,10 +104,19 @@ class UserAdmin(DjangoUserAdmin):
         return self.inlines if obj is not None else []
 
 
+MEMBERSHIP_ADD_FIELDS = (
+    "user",
+    "academie",
+    "role",
+    "departements",
+    "establishments",
+    "school_year",
+)
+
+
 class MembershipAdminForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ("user", "academie", "role", "departements", "establishments", "school_year")
+    # No inner Meta: the admin builds the form's fields on each request, inside the platform
+    # administrator's unscoped access; a Meta here would query tenant rows at import time.
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -115,7 +125,7 @@ class MembershipAdminForm(forms.ModelForm):
         if academie and role:
             try:
                 _check_scope(
-                    academie=academie,
+                    academie_id=academie.pk,
                     role=Role(role),
                     establishments=cleaned.get("establishments") or [],
                     departements=cleaned.get("departements") or [],
@@ -171,7 +181,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return MembershipAdminForm.Meta.fields
+            return MEMBERSHIP_ADD_FIELDS
         return self.get_readonly_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
@@ -182,7 +192,7 @@ class MembershipAdmin(admin.ModelAdmin):
             academie=data["academie"],
             user=data["user"],
             role=Role(data["role"]),
-            granted_by=cast(User, request.user),
+            actor=Scope.platform(data["academie"].pk, user_id=request.user.pk),
             establishments=data.get("establishments") or [],
             departements=data.get("departements") or [],
             school_year=data.get("school_year"),
@@ -199,7 +209,10 @@ class MembershipAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         count = 0
         for membership in queryset.filter(revoked_at__isnull=True):
-            membership_revoke(membership=membership, revoked_by=cast(User, request.user))
+            membership_revoke(
+                membership=membership,
+                actor=Scope.platform(membership.academie_id, user_id=request.user.pk),
+            )
             count += 1
         self.message_user(request, f"{count} rôle(s) révoqué(s).", messages.SUCCESS)
 
@@ -291,6 +304,9 @@ class InvitationAdmin(admin.ModelAdmin):
     def cancel(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
         count = 0
         for invitation in queryset.filter(accepted_at__isnull=True, cancelled_at__isnull=True):
-            invitation_cancel(invitation=invitation, cancelled_by=cast(User, request.user))
+            invitation_cancel(
+                invitation=invitation,
+                actor=Scope.platform(invitation.academie_id, user_id=request.user.pk),
+            )
             count += 1
         self.message_user(request, f"{count} invitation(s) annulée(s).", messages.SUCCESS)

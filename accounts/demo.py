@@ -29,6 +29,7 @@ from establishments.models import (
     Sector,
 )
 from establishments.uai import make_uai
+from tenancy.scope import Scope
 
 # Shared by every demo account; printed by `load_demo`. Never use it outside a demonstration.
 DEMO_PASSWORD = "demo-rupn-2025"
@@ -378,7 +379,7 @@ def _build_academie(
                     academie=academie,
                     user=user,
                     role=role,
-                    granted_by=superuser,
+                    actor=Scope.platform(academie.pk, user_id=superuser.pk),
                     establishments=scope_establishments,
                     departements=scope_departements,
                     school_year=current if role == Role.RUPN else None,

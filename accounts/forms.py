@@ -20,6 +20,7 @@ from accounts.services import _check_scope
 from establishments.access import departements_visible_to, establishments_visible_to
 from establishments.forms import SchoolYearChoiceField
 from establishments.models import Departement, Establishment, SchoolYear
+from tenancy.scope import Scope
 
 
 class DsfrErrorList(ErrorList):
@@ -132,17 +133,17 @@ class MemberInviteForm(AccountsBaseForm):
         help_text="Référent : l’année scolaire de sa mission.",
     )
 
-    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
-        self.actor = actor
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
+        self.acting_scope = scope
         current = SchoolYear.objects.current()
         kwargs.setdefault("initial", {}).setdefault("school_year", current.pk)
         super().__init__(*args, **kwargs)
         establishments_field = self.fields["establishments"]
         assert isinstance(establishments_field, forms.ModelMultipleChoiceField)
-        establishments_field.queryset = establishments_visible_to(actor).order_by("name", "uai")
+        establishments_field.queryset = establishments_visible_to(scope).order_by("name", "uai")
         departements_field = self.fields["departements"]
         assert isinstance(departements_field, forms.ModelMultipleChoiceField)
-        departements_field.queryset = departements_visible_to(actor)
+        departements_field.queryset = departements_visible_to(scope)
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
@@ -156,7 +157,7 @@ class MemberInviteForm(AccountsBaseForm):
         email = cleaned.get("email")
         if (
             email
-            and invitations_visible_to(self.actor)
+            and invitations_visible_to(self.acting_scope)
             .pending()
             .filter(email__iexact=email, role=role)
             .exists()
@@ -179,7 +180,7 @@ class MemberInviteForm(AccountsBaseForm):
         # the person has to correct.
         try:
             _check_scope(
-                academie=self.actor.academie,
+                academie_id=self.acting_scope.academie_id,
                 role=role,
                 establishments=cleaned.get("establishments") or [],
                 departements=cleaned.get("departements") or [],
@@ -197,12 +198,14 @@ class MemberInviteForm(AccountsBaseForm):
         return cleaned
 
     def _already_held(self, email: str, role: Role, establishments: list[Establishment]) -> bool:
-        held = memberships_visible_to(self.actor).filter(user__email__iexact=email, role=role)
+        held = memberships_visible_to(self.acting_scope).filter(
+            user__email__iexact=email, role=role
+        )
         if role in DANE_ROLES:
             return held.exists()
         return held.filter(establishments__in=establishments).exists()
 
-    def scope(self) -> dict[str, Any]:
+    def invitation_fields(self) -> dict[str, Any]:
         """The keyword arguments of `invitation_create` this form's data gives."""
         role = Role(self.cleaned_data["role"])
         return {

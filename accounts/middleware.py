@@ -6,10 +6,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.acting import resolve_acting_membership
+from accounts.scopes import scope_for
+from tenancy.context import client_ip
+from tenancy.guard import academie_scope, scopes_disabled
+from tenancy.http import client_ip as request_client_ip
 
 
 class ActingRoleMiddleware:
-    """Resolves once per request the role the person acts in, and through it the académie."""
+    """Resolves once per request the role the person acts in, its scope and its académie, and
+    opens that académie's tenancy scope around the view.
+
+    Without an acting role no académie scope is open, so a tenant query raises. The one
+    exception is the Django admin, where platform administrators work across académies.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -18,7 +27,19 @@ class ActingRoleMiddleware:
         membership = resolve_acting_membership(request)
         request.acting = membership  # type: ignore[attr-defined]
         request.academie = membership.academie if membership else None  # type: ignore[attr-defined]
-        return self.get_response(request)
+        request.scope = scope_for(membership) if membership else None  # type: ignore[attr-defined]
+        client_ip.set(request_client_ip(request))
+        if request.path.startswith(ADMIN_PREFIX) and request.user.is_staff:
+            # Platform administrators manage every académie in the Django admin.
+            with scopes_disabled():
+                return self.get_response(request)
+        if membership is None:
+            return self.get_response(request)
+        with academie_scope(membership.academie_id):
+            return self.get_response(request)
+
+
+ADMIN_PREFIX = "/admin/"
 
 
 # Pages a DANE member without two-factor authentication may still reach: setting it up,

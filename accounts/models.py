@@ -10,6 +10,19 @@ from django.db import models
 from django.utils import timezone
 
 from establishments.models import Academie, Departement, Establishment, SchoolYear
+from tenancy.guard import TenantManager
+from tenancy.roles import DANE_ROLES, DIRECTION_ROLES, ESTABLISHMENT_ROLES, Role
+
+__all__ = [
+    "DANE_ROLES",
+    "DIRECTION_ROLES",
+    "ESTABLISHMENT_ROLES",
+    "Civility",
+    "Invitation",
+    "Membership",
+    "Role",
+    "User",
+]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -80,19 +93,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-class Role(models.TextChoices):
-    DANE_ADMIN = "dane_admin", "Administrateur DANE"
-    DANE_COORDINATOR = "dane_coordinator", "Coordonnateur DANE"
-    PRINCIPAL = "principal", "Chef d’établissement"
-    DEPUTY = "deputy", "Adjoint au chef d’établissement"
-    RUPN = "rupn", "Référent numérique (RUPN)"
-
-
-DANE_ROLES = frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR})
-ESTABLISHMENT_ROLES = frozenset({Role.PRINCIPAL, Role.DEPUTY, Role.RUPN})
-DIRECTION_ROLES = frozenset({Role.PRINCIPAL, Role.DEPUTY})
-
-
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
         return self.filter(revoked_at__isnull=True, user__is_active=True)
@@ -136,7 +136,7 @@ class Membership(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = MembershipQuerySet.as_manager()
+    objects = TenantManager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         verbose_name = "rôle"
@@ -200,7 +200,7 @@ class Invitation(models.Model):
     email_sent_at = models.DateTimeField("courriel envoyé le", null=True, blank=True)
     email_error = models.TextField("erreur d’envoi", blank=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects = TenantManager.from_queryset(InvitationQuerySet)()
 
     class Meta:
         verbose_name = "invitation"

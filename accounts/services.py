@@ -12,13 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DANE_ROLES, Invitation, Membership, Role, User
+from accounts.scopes import scope_for
+from audit.services import audit_record
 from establishments.models import Academie, Departement, Establishment, SchoolYear
 from rupn.tasks import dispatch_on_commit
+from tenancy.guard import scopes_disabled
+from tenancy.scope import Scope
 
 
 def _check_scope(
     *,
-    academie: Academie,
+    academie_id: int,
     role: Role,
     establishments: Iterable[Establishment],
     departements: Iterable[Departement],
@@ -27,8 +31,8 @@ def _check_scope(
     """The scope a role needs, all of it inside `academie`, or a French ValidationError."""
     establishment_list = list(establishments)
     departement_list = list(departements)
-    if any(e.academie_id != academie.pk for e in establishment_list) or any(
-        d.academie_id != academie.pk for d in departement_list
+    if any(e.academie_id != academie_id for e in establishment_list) or any(
+        d.academie_id != academie_id for d in departement_list
     ):
         raise ValidationError("Un établissement ou un département n’appartient pas à l’académie.")
     if role in (Role.PRINCIPAL, Role.DEPUTY) and not establishment_list:
@@ -49,19 +53,34 @@ def _check_scope(
     return establishment_list, departement_list
 
 
-@transaction.atomic
-def membership_grant(
+def _role_scope_text(membership: Membership) -> str:
+    """The role with what it covers: « Chef d’établissement (Collège Fromentin) »."""
+    label = membership.get_role_display()
+    names = [e.name for e in membership.establishments.all()] + [
+        str(d) for d in membership.departements.all()
+    ]
+    year = f", {membership.school_year.label}" if membership.school_year else ""
+    return f"« {label} »" + (f" ({', '.join(names)}{year})" if names else "")
+
+
+def _person(user: User | None, email: str = "") -> str:
+    if user is None:
+        return email
+    return user.full_name or user.email
+
+
+def _membership_create(
     *,
     academie: Academie,
     user: User,
     role: Role,
-    granted_by: User | None,
-    establishments: Iterable[Establishment] = (),
-    departements: Iterable[Departement] = (),
-    school_year: SchoolYear | None = None,
+    created_by_id: int | None,
+    establishments: Iterable[Establishment],
+    departements: Iterable[Departement],
+    school_year: SchoolYear | None,
 ) -> Membership:
     establishment_list, departement_list = _check_scope(
-        academie=academie,
+        academie_id=academie.pk,
         role=role,
         establishments=establishments,
         departements=departements,
@@ -72,10 +91,41 @@ def membership_grant(
         academie=academie,
         role=role,
         school_year=school_year if role == Role.RUPN else None,
-        created_by=granted_by,
+        created_by_id=created_by_id,
     )
     membership.establishments.set(establishment_list)
     membership.departements.set(departement_list)
+    return membership
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    academie: Academie,
+    user: User,
+    role: Role,
+    actor: Scope,
+    establishments: Iterable[Establishment] = (),
+    departements: Iterable[Departement] = (),
+    school_year: SchoolYear | None = None,
+) -> Membership:
+    """Give `user` a role in `academie`, within the scope the role needs."""
+    membership = _membership_create(
+        academie=academie,
+        user=user,
+        role=role,
+        created_by_id=actor.user_id,
+        establishments=establishments,
+        departements=departements,
+        school_year=school_year,
+    )
+    audit_record(
+        actor=actor,
+        verb="membership.grant",
+        target=membership,
+        summary=f"a donné le rôle {_role_scope_text(membership)} à {_person(user)}",
+        after={"user": user.email, "role": role.value},
+    )
     return membership
 
 
@@ -84,7 +134,7 @@ class LastDaneAdmin(ValidationError):
 
 
 @transaction.atomic
-def membership_revoke(*, membership: Membership, revoked_by: User) -> Membership:
+def membership_revoke(*, membership: Membership, actor: Scope) -> Membership:
     if membership.role == Role.DANE_ADMIN and membership.revoked_at is None:
         # Lock the académie's admins so two admins revoking each other cannot both succeed.
         admins = list(
@@ -100,8 +150,14 @@ def membership_revoke(*, membership: Membership, revoked_by: User) -> Membership
             )
     if membership.revoked_at is None:
         membership.revoked_at = timezone.now()
-        membership.revoked_by = revoked_by
+        membership.revoked_by_id = actor.user_id
         membership.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=actor,
+            verb="membership.revoke",
+            target=membership,
+            summary=f"a retiré le rôle {_role_scope_text(membership)} à {_person(membership.user)}",
+        )
     return membership
 
 
@@ -111,7 +167,7 @@ def invitation_create(
     academie: Academie,
     email: str,
     role: Role,
-    invited_by: User | None,
+    actor: Scope,
     first_name: str = "",
     last_name: str = "",
     establishments: Iterable[Establishment] = (),
@@ -121,7 +177,7 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Create an invitation and queue its email. Returns it with the clear token (for the link)."""
     establishment_list, departement_list = _check_scope(
-        academie=academie,
+        academie_id=academie.pk,
         role=role,
         establishments=establishments,
         departements=departements,
@@ -136,11 +192,17 @@ def invitation_create(
         role=role,
         school_year=school_year if role == Role.RUPN else None,
         token_hash=Invitation.hash_token(token),
-        invited_by=invited_by,
+        invited_by_id=actor.user_id,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALIDITY_DAYS),
     )
     invitation.establishments.set(establishment_list)
     invitation.departements.set(departement_list)
+    audit_record(
+        actor=actor,
+        verb="invitation.create",
+        target=invitation,
+        summary=f"a invité {invitation.email} au rôle « {invitation.get_role_display()} »",
+    )
 
     from accounts.tasks import send_invitation_email
 
@@ -154,13 +216,18 @@ def invitation_create(
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    """The pending invitation a link's token opens, or None (unknown, used, expired, cancelled)."""
-    return (
-        Invitation.objects.pending()
-        .select_related("academie")
-        .filter(token_hash=Invitation.hash_token(token))
-        .first()
-    )
+    """The pending invitation a link's token opens, or None (unknown, used, expired, cancelled).
+
+    The link is opened by someone who may have no role yet, or one in another académie: the
+    token, a secret only its email holds, is what designates the académie here.
+    """
+    with scopes_disabled():
+        return (
+            Invitation.objects.pending()
+            .select_related("academie")
+            .filter(token_hash=Invitation.hash_token(token))
+            .first()
+        )
 
 
 class InvitationUnusable(Exception):
@@ -198,11 +265,11 @@ def invitation_accept(
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    membership = membership_grant(
+    membership = _membership_create(
         academie=locked.academie,
         user=user,
         role=Role(locked.role),
-        granted_by=locked.invited_by,
+        created_by_id=locked.invited_by_id,
         establishments=locked.establishments.all(),
         departements=locked.departements.all(),
         school_year=locked.school_year,
@@ -211,13 +278,26 @@ def invitation_accept(
     locked.accepted_by = user
     locked.membership = membership
     locked.save(update_fields=["accepted_at", "accepted_by", "membership"])
+    audit_record(
+        actor=scope_for(membership),
+        verb="invitation.accept",
+        target=membership,
+        summary=f"a accepté l’invitation au rôle {_role_scope_text(membership)}",
+    )
     return membership
 
 
 @transaction.atomic
-def invitation_cancel(*, invitation: Invitation, cancelled_by: User) -> Invitation:
+def invitation_cancel(*, invitation: Invitation, actor: Scope) -> Invitation:
     if invitation.accepted_at is None and invitation.cancelled_at is None:
         invitation.cancelled_at = timezone.now()
-        invitation.cancelled_by = cancelled_by
+        invitation.cancelled_by_id = actor.user_id
         invitation.save(update_fields=["cancelled_at", "cancelled_by"])
+        audit_record(
+            actor=actor,
+            verb="invitation.cancel",
+            target=invitation,
+            summary=f"a annulé l’invitation de {invitation.email} au rôle "
+            f"« {invitation.get_role_display()} »",
+        )
     return invitation

@@ -18,6 +18,7 @@ from accounts.acting import acting_membership_switch
 from accounts.forms import InvitationAcceptForm
 from accounts.models import Invitation, Membership, User
 from accounts.services import InvitationUnusable, invitation_accept, invitation_for_token
+from tenancy.guard import academie_scope
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -40,6 +41,12 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_for_token(token)
     if invitation is None:
         return _invalid(request)
+    # Whatever role the visitor acts in, the rest reads and writes the invitation's académie.
+    with academie_scope(invitation.academie_id):
+        return _invitation_page(request, invitation)
+
+
+def _invitation_page(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     context: dict[str, object] = {
         "page_title": "Invitation",
         "invitation": invitation,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,11 +16,11 @@ from accounts.access import (
     invitations_visible_to,
     memberships_visible_to,
 )
-from accounts.acting import acting, role_required
 from accounts.forms import MemberFilterForm, MemberInviteForm, MembershipRevokeForm
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.services import invitation_cancel, invitation_create, membership_revoke
 from establishments.models import Establishment
+from tenancy.http import request_scope, role_required
 
 PAGE_SIZE = 100
 # Expired invitations pile up over the years: the list shows the most recent ones.
@@ -31,7 +29,7 @@ INVITATIONS_SHOWN = 200
 
 @role_required(Role.DANE_ADMIN)
 def members(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     form = MemberFilterForm(request.GET or None)
     role = ""
     query = ""
@@ -42,13 +40,13 @@ def members(request: HttpRequest) -> HttpResponse:
         "establishments", queryset=Establishment.objects.only("pk", "name", "uai").order_by("name")
     )
     memberships = (
-        memberships_visible_to(actor)
+        memberships_visible_to(scope)
         .select_related("user", "school_year")
         .prefetch_related(establishments, "departements")
         .order_by("role", "user__last_name", "user__first_name", "user__email", "pk")
     )
     invitations = (
-        invitations_visible_to(actor)
+        invitations_visible_to(scope)
         .select_related("invited_by", "school_year")
         .prefetch_related(establishments, "departements")
         .order_by("-created_at", "-pk")
@@ -82,15 +80,15 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.DANE_ADMIN)
 def member_invite(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
-    form = MemberInviteForm(request.POST if request.method == "POST" else None, actor=actor)
+    scope = request_scope(request)
+    form = MemberInviteForm(request.POST if request.method == "POST" else None, scope=scope)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _token = invitation_create(
-                academie=actor.academie,
-                invited_by=cast(User, request.user),
+                academie=request.academie,  # type: ignore[attr-defined]
+                actor=scope,
                 base_url=request.build_absolute_uri("/"),
-                **form.scope(),
+                **form.invitation_fields(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -112,19 +110,19 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.DANE_ADMIN)
 def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = acting(request)
-    membership = get_membership_for(actor, pk)
+    scope = request_scope(request)
+    membership = get_membership_for(scope, pk)
     form = MembershipRevokeForm(
         request.POST if request.method == "POST" else None, membership=membership
     )
     if request.method == "POST":
         if form.is_valid():
-            membership_revoke(membership=membership, revoked_by=cast(User, request.user))
+            membership_revoke(membership=membership, actor=scope)
             messages.success(
                 request,
                 f"Le rôle « {membership.get_role_display()} » de {membership.user} est révoqué.",
             )
-            if membership.user_id == request.user.pk and membership.pk == actor.pk:
+            if membership.user_id == request.user.pk and membership.pk == scope.membership_id:
                 # The revoked role was the one in use: the next request picks another one.
                 return redirect("home")
             return redirect("accounts:members")
@@ -139,7 +137,7 @@ def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.DANE_ADMIN)
 def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_invitation_for(acting(request), pk)
-    invitation_cancel(invitation=invitation, cancelled_by=cast(User, request.user))
+    invitation = get_invitation_for(request_scope(request), pk)
+    invitation_cancel(invitation=invitation, actor=request_scope(request))
     messages.success(request, f"L’invitation de {invitation.email} est annulée.")
     return redirect("accounts:members")

@@ -31,6 +31,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from tenancy.guard import scopes_disabled  # noqa: E402
+
 
 def build(count: int) -> dict[str, Any]:
     from accounts.models import Membership, Role, User
@@ -48,13 +50,17 @@ def build(count: int) -> dict[str, Any]:
     from indemnities.models import Allocation, ServiceCertification
     from indemnities.selectors import amount_rules
     from indemnities.services.rules import rule_set_create_from_table
+    from tenancy.scope import Scope
     from tests.factories import POITIERS_DEPARTEMENTS, make_academie
 
     academie = make_academie(name="Poitiers", code="13", departements=POITIERS_DEPARTEMENTS)
     make_academie(name="Bordeaux", code="04", departements={"33": "Gironde"})
     year = SchoolYear.objects.current()
     rule_set = rule_set_create_from_table(
-        academie=academie, school_year=year, bands=POITIERS_BANDS, created_by=None
+        academie=academie,
+        school_year=year,
+        bands=POITIERS_BANDS,
+        actor=Scope.platform(academie.pk),
     )
     deps = list(academie.departements.order_by("code"))
     types = [EstablishmentType.COLLEGE] * 6 + [
@@ -108,7 +114,9 @@ def build(count: int) -> dict[str, Any]:
     through.objects.bulk_create(links)
 
     rules = amount_rules(rule_set)
-    envelopes = envelopes_for(academie=academie, school_year=year, establishments=establishments)
+    envelopes = envelopes_for(
+        academie_id=academie.pk, school_year=year, establishments=establishments
+    )
     allocations = []
     for i, e in enumerate(establishments):
         envelope = envelopes[e.pk].amount
@@ -148,13 +156,13 @@ def build(count: int) -> dict[str, Any]:
         academie=academie,
         user=make_user("dane@bench.test"),
         role=Role.DANE_ADMIN,
-        granted_by=None,
+        actor=Scope.platform(academie.pk),
     )
     coordinator = membership_grant(
         academie=academie,
         user=make_user("coord@bench.test"),
         role=Role.DANE_COORDINATOR,
-        granted_by=None,
+        actor=Scope.platform(academie.pk),
         departements=deps[:1],
     )
     return {
@@ -230,7 +238,10 @@ def main() -> None:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        run(options.etablissements, options.rendus)
+        # The benchmark builds its académies directly: the guard is off for that, and the
+        # pages it measures open their scope in the middleware as in production.
+        with scopes_disabled():
+            run(options.etablissements, options.rendus)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
 

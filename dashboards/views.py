@@ -9,20 +9,21 @@ from django.shortcuts import render
 from accounts.models import Role
 from establishments.access import establishments_visible_to
 from indemnities.selectors import referent_imp_lines
+from tenancy.scope import Scope
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The home page of the role the person acts in."""
-    acting = getattr(request, "acting", None)
-    if acting is None:
+    scope: Scope | None = getattr(request, "scope", None)
+    if scope is None or scope.role is None:
         return render(request, "dashboards/home_no_role.html", {"page_title": "Accueil"})
-    establishments = establishments_visible_to(acting).select_related("departement")
+    establishments = establishments_visible_to(scope).select_related("departement")
     context: dict[str, Any] = {
         "page_title": "Accueil",
         "establishment_count": establishments.count(),
-        "establishments": establishments[:10] if acting.role != Role.DANE_ADMIN else [],
+        "establishments": establishments[:10] if scope.role != Role.DANE_ADMIN else [],
     }
-    if acting.role == Role.RUPN:
-        context["imp_lines"] = referent_imp_lines(acting)
-    return render(request, f"dashboards/home_{acting.role}.html", context)
+    if scope.role == Role.RUPN:
+        context["imp_lines"] = referent_imp_lines(scope)
+    return render(request, f"dashboards/home_{scope.role.value}.html", context)

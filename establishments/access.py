@@ -5,67 +5,47 @@ An object outside that scope, in another académie or not existing at all, gets 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from establishments.models import Departement, Establishment, EstablishmentImport
-
-if TYPE_CHECKING:
-    from accounts.models import Membership
+from tenancy.scope import Scope
 
 
-def establishments_visible_to(actor: Membership | None) -> QuerySet[Establishment]:
-    from accounts.models import Role
-
-    if actor is None or not actor.is_active:
+def establishments_visible_to(scope: Scope | None) -> QuerySet[Establishment]:
+    if scope is None:
         return Establishment.objects.none()
-    establishments = Establishment.objects.filter(academie_id=actor.academie_id)
-    if actor.role == Role.DANE_ADMIN:
-        return establishments
-    if actor.role == Role.DANE_COORDINATOR:
-        return establishments.filter(departement__in=actor.departements.all())
-    return establishments.filter(pk__in=actor.establishments.values("pk"))
+    return Establishment.objects.filter(scope.establishments_q())
 
 
-def get_establishment_for(actor: Membership | None, pk: int | str) -> Establishment:
+def get_establishment_for(scope: Scope | None, pk: int | str) -> Establishment:
     try:
-        establishment = establishments_visible_to(actor).select_related("departement").get(pk=pk)
+        establishment = establishments_visible_to(scope).select_related("departement").get(pk=pk)
     except (Establishment.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Établissement introuvable.") from exc
     return establishment
 
 
-def departements_visible_to(actor: Membership | None) -> QuerySet[Departement]:
-    from accounts.models import Role
-
-    if actor is None or not actor.is_active:
+def departements_visible_to(scope: Scope | None) -> QuerySet[Departement]:
+    if scope is None:
         return Departement.objects.none()
-    departements = Departement.objects.filter(academie_id=actor.academie_id)
-    if actor.role == Role.DANE_COORDINATOR:
-        return departements.filter(pk__in=actor.departements.values("pk"))
-    if actor.role == Role.DANE_ADMIN:
-        return departements
-    return departements.filter(establishments__in=actor.establishments.all()).distinct()
+    return Departement.objects.filter(scope.departements_q()).distinct()
 
 
 # The import pages belong to the DANE admin of the académie only.
 
 
-def establishment_imports_visible_to(actor: Membership | None) -> QuerySet[EstablishmentImport]:
-    from accounts.models import Role
-
-    if actor is None or not actor.is_active or actor.role != Role.DANE_ADMIN:
+def establishment_imports_visible_to(scope: Scope | None) -> QuerySet[EstablishmentImport]:
+    if scope is None or not scope.whole_academie or not (scope.is_dane_admin or scope.is_platform):
         return EstablishmentImport.objects.none()
-    return EstablishmentImport.objects.filter(academie_id=actor.academie_id)
+    return EstablishmentImport.objects.filter(academie_id=scope.academie_id)
 
 
-def get_establishment_import_for(actor: Membership | None, pk: int | str) -> EstablishmentImport:
-    """The import `pk` of the actor's académie; 404 alike when missing or another académie's."""
+def get_establishment_import_for(scope: Scope | None, pk: int | str) -> EstablishmentImport:
+    """The import `pk` of the scope's académie; 404 alike when missing or another académie's."""
     try:
         return (
-            establishment_imports_visible_to(actor)
+            establishment_imports_visible_to(scope)
             .select_related("school_year", "academie", "created_by", "applied_by")
             .defer("content")  # the file's text is read again by the services that need it
             .get(pk=pk)

@@ -25,6 +25,8 @@ from establishments.models import (
     PupilCount,
     SchoolYear,
 )
+from tenancy.roles import Role
+from tenancy.scope import Scope
 
 
 class DepartementInline(admin.TabularInline):
@@ -74,10 +76,8 @@ class AcademieAdmin(admin.ModelAdmin):
         return custom + super().get_urls()
 
     def invite_dane_admin_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        # accounts sits beside establishments: imported here so establishments' modules do not
-        # depend on it at import time.
+        # accounts sits beside establishments and above it: the invitation is its service.
         from accounts.forms import DaneAdminInviteForm
-        from accounts.models import Role
         from accounts.services import invitation_create
 
         academie = get_object_or_404(Academie, pk=pk)
@@ -91,7 +91,7 @@ class AcademieAdmin(admin.ModelAdmin):
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 role=Role.DANE_ADMIN,
-                invited_by=request.user,  # type: ignore[arg-type]
+                actor=Scope.platform(academie.pk, user_id=request.user.pk),
                 base_url=request.build_absolute_uri("/"),
             )
             self.message_user(
@@ -128,19 +128,8 @@ class SchoolYearAdmin(admin.ModelAdmin):
 
 
 class EstablishmentAdminForm(forms.ModelForm):
-    class Meta:
-        model = Establishment
-        fields = (
-            "academie",
-            "uai",
-            "name",
-            "type",
-            "sector",
-            "departement",
-            "commune",
-            "email",
-            "bassin",
-        )
+    # No inner Meta: the admin builds the form's fields on each request, inside the platform
+    # administrator's unscoped access; a Meta here would query départements at import time.
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -161,6 +150,19 @@ class PupilCountInline(admin.TabularInline):
 @admin.register(Establishment)
 class EstablishmentAdmin(admin.ModelAdmin):
     form = EstablishmentAdminForm
+    fields = (
+        "academie",
+        "uai",
+        "name",
+        "type",
+        "sector",
+        "departement",
+        "commune",
+        "email",
+        "bassin",
+        "created_at",
+        "updated_at",
+    )
     list_display = ("uai", "name", "academie", "type", "sector", "departement", "commune")
     list_filter = ("academie", "type", "sector")
     search_fields = ("uai", "name", "commune")

@@ -7,9 +7,10 @@ from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
 from establishments.models import Departement, EstablishmentType, SchoolYear, Sector
+from tenancy.scope import Scope
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    pass
 
 
 class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -38,13 +39,13 @@ class ScopedEstablishmentFilterForm(DsfrBaseForm):
     )
     annee = SchoolYearChoiceField(required=False)
 
-    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the départements of the acting role: another académie's are neither offered nor
         # accepted.
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
-        departement_field.queryset = departements_visible_to(actor)
+        departement_field.queryset = departements_visible_to(scope)
 
 
 class EstablishmentFilterForm(ScopedEstablishmentFilterForm):

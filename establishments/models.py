@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from establishments.school_years import school_year_label, school_year_start_for
 from establishments.uai import validate_uai
+from tenancy.guard import TenantManager
 
 
 class Academie(models.Model):
@@ -51,6 +52,8 @@ class Departement(models.Model):
     code = models.CharField("code", max_length=3)
     name = models.CharField("nom", max_length=100)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = "département"
         ordering = ["code"]
@@ -65,8 +68,14 @@ class Departement(models.Model):
 
 class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
     def current(self, today: datetime.date | None = None) -> SchoolYear:
-        day = today or timezone.localdate()
-        year, _ = self.get_or_create(start_year=school_year_start_for(day))
+        """The school year of `today`; until it is opened (`school_year_open_current`, run after
+        migrations and daily), the latest year before it. A read: it never creates a row."""
+        start = school_year_start_for(today or timezone.localdate())
+        year = self.filter(start_year__lte=start).order_by("-start_year").first()
+        if year is None:
+            raise SchoolYear.DoesNotExist(
+                f"Aucune année scolaire jusqu’à {start}-{start + 1} : lancez les migrations."
+            )
         return year
 
 
@@ -142,6 +151,8 @@ class Establishment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = "établissement"
         ordering = ["name", "uai"]
@@ -169,6 +180,8 @@ class PupilCount(models.Model):
     pupils = models.PositiveIntegerField("nombre d’élèves")
     source = models.CharField("origine", max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = "effectif"
@@ -212,6 +225,8 @@ class EstablishmentImport(models.Model):
     applied_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = "import de l’annuaire"

@@ -9,9 +9,10 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from establishments.access import establishments_visible_to
 from establishments.models import Establishment, PupilCount, SchoolYear
+from tenancy.scope import Scope
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    pass
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,10 @@ class EstablishmentFilters:
 
 
 def establishments_search(
-    *, actor: Membership | None, filters: EstablishmentFilters, school_year: SchoolYear
+    *, scope: Scope | None, filters: EstablishmentFilters, school_year: SchoolYear
 ) -> QuerySet[Establishment]:
     """Visible establishments matching `filters`, each annotated with `pupils` for the year."""
-    establishments = establishments_visible_to(actor).select_related("departement")
+    establishments = establishments_visible_to(scope).select_related("departement")
     if filters.query:
         establishments = establishments.filter(
             Q(name__icontains=filters.query)

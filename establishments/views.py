@@ -2,12 +2,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.acting import acting, role_required
 from accounts.models import Role
 from establishments.access import get_establishment_for
 from establishments.forms import EstablishmentFilterForm
 from establishments.models import SchoolYear
 from establishments.selectors import EstablishmentFilters, establishments_search
+from tenancy.http import request_scope, role_required
 
 ALL_ROLES = tuple(Role)
 PAGE_SIZE = 50
@@ -15,12 +15,12 @@ PAGE_SIZE = 50
 
 @role_required(*ALL_ROLES)
 def establishment_list(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     current_year = SchoolYear.objects.current()
     # The year select shows the current year unless another was asked for, whatever years exist.
     data = request.GET.copy()
     data.setdefault("annee", str(current_year.start_year))
-    form = EstablishmentFilterForm(data, actor=actor)
+    form = EstablishmentFilterForm(data, scope=scope)
     filters = EstablishmentFilters()
     school_year = current_year
     if form.is_valid():
@@ -32,7 +32,7 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
             sector=data["sector"],
         )
         school_year = data["annee"] or current_year
-    establishments = establishments_search(actor=actor, filters=filters, school_year=school_year)
+    establishments = establishments_search(scope=scope, filters=filters, school_year=school_year)
     page = Paginator(establishments, PAGE_SIZE).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
@@ -51,7 +51,7 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL_ROLES)
 def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment = get_establishment_for(acting(request), pk)
+    establishment = get_establishment_for(request_scope(request), pk)
     pupil_counts = establishment.pupil_counts.select_related("school_year").order_by(
         "-school_year__start_year"
     )

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.acting import acting, role_required
 from accounts.models import Role, User
 from establishments.access import establishment_imports_visible_to, get_establishment_import_for
 from establishments.forms_import import (
@@ -27,6 +26,7 @@ from establishments.services import (
     establishment_import_cancel,
     establishment_import_preview,
 )
+from tenancy.http import request_scope, role_required
 
 RECENT_IMPORTS = 10
 
@@ -49,7 +49,7 @@ def _summary(counts: dict[str, int]) -> str:
 
 @role_required(Role.DANE_ADMIN)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     status = 200
     if request.method != "POST":
         form = EstablishmentImportUploadForm()
@@ -59,7 +59,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["fichier"]
             try:
                 establishment_import = establishment_import_preview(
-                    academie=actor.academie,
+                    academie=request.academie,  # type: ignore[attr-defined]
                     school_year=form.cleaned_data["annee"],
                     filename=upload.name or "annuaire.csv",
                     content_bytes=form.content_bytes(),
@@ -71,7 +71,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 return redirect("establishments:import_preview", pk=establishment_import.pk)
         status = 400
     recent = (
-        establishment_imports_visible_to(actor)
+        establishment_imports_visible_to(scope)
         .select_related("school_year", "created_by")
         .defer("content", "report")  # megabytes each, not shown in the list
     )[:RECENT_IMPORTS]
@@ -85,7 +85,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.DANE_ADMIN)
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment_import = get_establishment_import_for(acting(request), pk)
+    establishment_import = get_establishment_import_for(request_scope(request), pk)
     report = establishment_import.report
     return render(
         request,
@@ -104,7 +104,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.DANE_ADMIN)
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment_import = get_establishment_import_for(acting(request), pk)
+    establishment_import = get_establishment_import_for(request_scope(request), pk)
     form = EstablishmentImportConfirmForm(request.POST)
     only_valid_rows = form.is_valid() and form.cleaned_data["only_valid_rows"]
     try:
@@ -127,7 +127,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.DANE_ADMIN)
 @require_POST
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment_import = get_establishment_import_for(acting(request), pk)
+    establishment_import = get_establishment_import_for(request_scope(request), pk)
     try:
         establishment_import_cancel(
             establishment_import=establishment_import, cancelled_by=cast(User, request.user)

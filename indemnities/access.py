@@ -7,17 +7,13 @@ outside that scope, in another académie or not existing at all, gets the same 4
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 from django.http import Http404
 
-from establishments.access import establishments_visible_to, get_establishment_for
+from establishments.access import get_establishment_for
 from establishments.models import Establishment, SchoolYear
 from indemnities.models import Allocation
-
-if TYPE_CHECKING:
-    from accounts.models import Membership
+from tenancy.scope import Scope
 
 
 def get_school_year(start_year: int | str | None) -> SchoolYear:
@@ -31,26 +27,26 @@ def get_school_year(start_year: int | str | None) -> SchoolYear:
 
 
 def get_establishment_and_year_for(
-    actor: Membership | None, establishment_pk: int | str, start_year: int | str
+    scope: Scope | None, establishment_pk: int | str, start_year: int | str
 ) -> tuple[Establishment, SchoolYear]:
-    return get_establishment_for(actor, establishment_pk), get_school_year(start_year)
+    return get_establishment_for(scope, establishment_pk), get_school_year(start_year)
 
 
-def allocations_visible_to(actor: Membership | None) -> QuerySet[Allocation]:
-    if actor is None or not actor.is_active:
+def allocations_visible_to(scope: Scope | None) -> QuerySet[Allocation]:
+    """Allocations of the scope's establishments; for a referent, only their own."""
+    if scope is None:
         return Allocation.objects.none()
-    return Allocation.objects.filter(
-        academie_id=actor.academie_id,
-        establishment__in=establishments_visible_to(actor),
+    return Allocation.objects.current().filter(
+        scope.establishments_q("establishment") & scope.own_rows_q("referent__user_id")
     )
 
 
-def get_allocation_for(actor: Membership | None, pk: int | str | None) -> Allocation:
+def get_allocation_for(scope: Scope | None, pk: int | str | None) -> Allocation:
     if pk is None:
         raise Http404("Attribution introuvable.")
     try:
         return (
-            allocations_visible_to(actor)
+            allocations_visible_to(scope)
             .select_related("establishment", "school_year", "referent__user", "academie")
             .get(pk=pk)
         )

@@ -1,6 +1,7 @@
 """Platform administrators' view of the IMP data (all académies). DANE staff use the app pages.
 
-Audit rows (rule changes, service-fait certifications) are read-only here: they are records.
+Certifications and allocations are read-only here: they change only through the services, which
+check the envelope and record who acted in the audit log.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from indemnities.models import (
     EnvelopeBand,
     EnvelopeOverride,
     ImpMultiple,
-    ImpRuleChange,
     ImpRuleSet,
     ServiceCertification,
 )
@@ -50,13 +50,6 @@ class ImpRuleSetAdmin(admin.ModelAdmin):
     inlines = [ImpMultipleInline, EnvelopeBandInline]
 
 
-@admin.register(ImpRuleChange)
-class ImpRuleChangeAdmin(ReadOnlyAdmin):
-    list_display = ["changed_at", "rule_set", "changed_by", "description"]
-    list_filter = ["rule_set__academie"]
-    list_select_related = ["rule_set__academie", "rule_set__school_year", "changed_by"]
-
-
 @admin.register(EnvelopeOverride)
 class EnvelopeOverrideAdmin(admin.ModelAdmin):
     list_display = ["establishment", "school_year", "amount", "created_by", "created_at"]
@@ -67,8 +60,16 @@ class EnvelopeOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
-    list_display = ["establishment", "school_year", "referent", "amount", "updated_at"]
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "establishment",
+        "school_year",
+        "referent",
+        "amount",
+        "withdrawn_at",
+        "letter_issued_at",
+        "updated_at",
+    ]
     list_filter = ["academie", "school_year"]
     list_select_related = ["establishment", "school_year", "referent__academie"]
     raw_id_fields = ["establishment", "referent"]

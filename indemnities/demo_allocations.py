@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Membership, Role
+from accounts.scopes import scope_for
 from accounts.services import membership_grant
 from establishments.models import Academie, Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
@@ -58,7 +59,7 @@ def _designate_last_year(
             academie=establishment.academie,
             user=referent.user,
             role=Role.RUPN,
-            granted_by=admin.user,
+            actor=scope_for(admin),
             establishments=[establishment],
             school_year=year,
         )
@@ -82,7 +83,7 @@ def _certify_last_year(academie: Academie, year: SchoolYear, admin: Membership) 
             status=ServiceStatus.PARTIAL if partial else ServiceStatus.FULL,
             months_done=6 if partial else None,
             comment="Mission interrompue fin mars (mutation)." if partial else "",
-            certified_by=admin,
+            actor=scope_for(admin),
         )
 
 
@@ -100,12 +101,12 @@ def load_demo_allocations(*, academie: Academie, school_years: Iterable[SchoolYe
     current = SchoolYear.objects.current()
     establishments = list(academie.establishments.order_by("uai"))
     for year in sorted(school_years, key=lambda y: y.start_year):
-        rule_set = rule_set_for(academie, year)
+        rule_set = rule_set_for(academie.pk, year)
         if rule_set is None:
             continue
         rules = amount_rules(rule_set)
         envelopes = envelopes_for(
-            academie=academie, school_year=year, establishments=establishments
+            academie_id=academie.pk, school_year=year, establishments=establishments
         )
         is_past = year.start_year < current.start_year
         for index, establishment in enumerate(establishments):
@@ -127,7 +128,7 @@ def load_demo_allocations(*, academie: Academie, school_years: Iterable[SchoolYe
                     establishment=establishment,
                     school_year=year,
                     amounts=dict(zip(referents, amounts, strict=False)),
-                    set_by=_direction_user(establishment, admin).user,
+                    actor=scope_for(_direction_user(establishment, admin)),
                 )
             except ValidationError:
                 continue  # a demo must load even if someone edited the rules oddly

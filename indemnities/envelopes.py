@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from establishments.models import (
     CATEGORY_OF_TYPE,
-    Academie,
     Establishment,
     EstablishmentType,
     PupilCount,
@@ -89,13 +88,13 @@ def compute_envelope(
     )
 
 
-def rule_set_for(academie: Academie, school_year: SchoolYear) -> ImpRuleSet | None:
-    return ImpRuleSet.objects.filter(academie=academie, school_year=school_year).first()
+def rule_set_for(academie_id: int, school_year: SchoolYear) -> ImpRuleSet | None:
+    return ImpRuleSet.objects.filter(academie_id=academie_id, school_year=school_year).first()
 
 
 def envelopes_for(
     *,
-    academie: Academie,
+    academie_id: int,
     school_year: SchoolYear,
     establishments: Iterable[Establishment],
     rule_set: ImpRuleSet | None = None,
@@ -103,9 +102,9 @@ def envelopes_for(
 ) -> dict[int, Envelope]:
     """Envelopes keyed by establishment id. `rule_set`/`bands` may be given to preview rules
     that are not saved yet."""
-    establishment_list = [e for e in establishments if e.academie_id == academie.pk]
+    establishment_list = [e for e in establishments if e.academie_id == academie_id]
     if rule_set is None:
-        rule_set = rule_set_for(academie, school_year)
+        rule_set = rule_set_for(academie_id, school_year)
     if bands is None:
         bands = list(rule_set.bands.all()) if rule_set else []
     ids = [e.pk for e in establishment_list]

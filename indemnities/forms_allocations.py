@@ -14,6 +14,7 @@ from establishments.models import Departement, EstablishmentType
 from indemnities.models import ServiceStatus
 from indemnities.services.certifications import MONTHS_IN_YEAR
 from indemnities.templatetags.money import format_euros
+from tenancy.scope import Scope
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -129,9 +130,9 @@ class ExportForm(DsfrBaseForm):
     )
     format = forms.ChoiceField(label="Format", choices=FORMATS, initial="csv")
 
-    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         # Only the actor's départements: another académie's are neither offered nor accepted.
-        departement_field.queryset = departements_visible_to(actor)
+        departement_field.queryset = departements_visible_to(scope)

@@ -7,15 +7,26 @@ change for a new year leaves earlier years' figures as they were. Money is `Deci
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from establishments.models import Academie, Establishment, EstablishmentCategory, SchoolYear
+from tenancy.guard import TenantManager
 
 DEFAULT_BASE_RATE = Decimal("1250.00")
 DEFAULT_MULTIPLES = (Decimal("0.25"), Decimal("0.5"), Decimal("1"), Decimal("2"), Decimal("3"))
 QUARTER = Decimal("0.25")
+
+
+_T = TypeVar("_T", bound=models.Model)
+
+
+class RuleSetPartManager(TenantManager[_T]):
+    """Rows of a rule set (multiples, bands): their académie is the rule set's."""
+
+    via = "rule_set__academie"
 
 
 class ReferentLimitPolicy(models.TextChoices):
@@ -57,6 +68,8 @@ class ImpRuleSet(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = "règles IMP"
         verbose_name_plural = "règles IMP"
@@ -86,6 +99,8 @@ class ImpMultiple(models.Model):
         validators=[MinValueValidator(QUARTER)],
     )
 
+    objects = RuleSetPartManager()
+
     class Meta:
         verbose_name = "multiple autorisé"
         ordering = ["factor"]
@@ -114,6 +129,8 @@ class EnvelopeBand(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
 
+    objects = RuleSetPartManager()
+
     class Meta:
         verbose_name = "tranche d’enveloppe"
         ordering = ["category", "min_pupils"]
@@ -124,26 +141,6 @@ class EnvelopeBand(models.Model):
 
     def contains(self, pupils: int) -> bool:
         return self.min_pupils <= pupils and (self.max_pupils is None or pupils <= self.max_pupils)
-
-
-class ImpRuleChange(models.Model):
-    """Who changed an académie's rules for a year, when, and what (a before/after summary)."""
-
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(auto_now_add=True)
-    description = models.TextField("description")
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
-
-    class Meta:
-        verbose_name = "modification des règles IMP"
-        ordering = ["-changed_at"]
-
-    def __str__(self) -> str:
-        return f"{self.changed_at:%d/%m/%Y %H:%M} – {self.description}"
 
 
 class EnvelopeOverride(models.Model):
@@ -166,6 +163,8 @@ class EnvelopeOverride(models.Model):
     )
     created_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = "enveloppe ajustée"
         constraints = [
@@ -178,8 +177,20 @@ class EnvelopeOverride(models.Model):
         return f"Enveloppe ajustée {self.establishment_id} {self.school_year}: {self.amount} €"
 
 
+class AllocationQuerySet(models.QuerySet["Allocation"]):
+    def current(self) -> AllocationQuerySet:
+        """Allocations in force: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Allocation(models.Model):
-    """The share of an establishment's envelope the principal gives one referent for a year."""
+    """The share of an establishment's envelope the principal gives one referent for a year.
+
+    Setting a referent's amount to nothing withdraws the allocation (`withdrawn_at`) instead of
+    deleting it, so its history and certifications stay; setting an amount again reinstates it.
+    `letter_issued_at` says that an issued mission letter covers it (set and released by the
+    letters app through `indemnities.services.letters`): principals may then certify it.
+    """
 
     academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
     establishment = models.ForeignKey(
@@ -196,6 +207,13 @@ class Allocation(models.Model):
     updated_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    withdrawn_at = models.DateTimeField("retirée le", null=True, blank=True)
+    letter_issued_at = models.DateTimeField(
+        "couverte par une lettre émise le", null=True, blank=True
+    )
+    letter_reference = models.CharField("lettre de mission", max_length=64, blank=True)
+
+    objects = TenantManager.from_queryset(AllocationQuerySet)()
 
     class Meta:
         verbose_name = "attribution IMP"
@@ -237,6 +255,8 @@ class ServiceCertification(models.Model):
     )
     certified_at = models.DateTimeField("certifié le", auto_now_add=True)
     is_correction = models.BooleanField("correction par la DANE", default=False)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = "certification du service fait"

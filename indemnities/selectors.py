@@ -18,6 +18,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from accounts.models import Membership, Role
 from establishments.access import establishments_visible_to
 from establishments.models import Establishment, EstablishmentType, SchoolYear
+from indemnities.access import allocations_visible_to
 from indemnities.envelopes import CENT, Envelope, envelopes_for, rule_set_for
 from indemnities.models import (
     DEFAULT_MULTIPLES,
@@ -26,9 +27,10 @@ from indemnities.models import (
     ImpRuleSet,
     ServiceCertification,
 )
+from tenancy.scope import Scope
 
 if TYPE_CHECKING:
-    from establishments.models import Academie
+    pass
 
 ZERO = Decimal("0.00")
 
@@ -102,7 +104,8 @@ def referents_of(establishment: Establishment, school_year: SchoolYear) -> Query
 
 def allocations_of(establishment: Establishment, school_year: SchoolYear) -> QuerySet[Allocation]:
     return (
-        Allocation.objects.filter(establishment=establishment, school_year=school_year)
+        Allocation.objects.current()
+        .filter(establishment=establishment, school_year=school_year)
         .select_related("referent__user", "updated_by")
         .order_by("referent__user__last_name", "referent__user__first_name", "pk")
     )
@@ -140,9 +143,9 @@ class AllocationPage:
 
 
 def allocation_page(establishment: Establishment, school_year: SchoolYear) -> AllocationPage:
-    rule_set = rule_set_for(establishment.academie, school_year)
+    rule_set = rule_set_for(establishment.academie_id, school_year)
     envelope = envelopes_for(
-        academie=establishment.academie,
+        academie_id=establishment.academie_id,
         school_year=school_year,
         establishments=[establishment],
         rule_set=rule_set,
@@ -219,18 +222,18 @@ def _latest_certification_amount() -> Subquery:
 
 
 def establishment_budgets(
-    *, academie: Academie, school_year: SchoolYear, establishments: QuerySet[Establishment]
+    *, academie_id: int, school_year: SchoolYear, establishments: QuerySet[Establishment]
 ) -> list[EstablishmentBudget]:
     """Envelope, allocated and certified amounts of each establishment, in 7 queries."""
     establishment_list = list(
-        establishments.filter(academie=academie)
+        establishments.filter(academie_id=academie_id)
         .select_related("departement")
         # Only what the pages show: building 1 000 full rows is most of the page's time.
         .only("academie_id", "uai", "name", "type", "departement__code", "departement__name")
         .order_by("name", "uai")
     )
     envelopes = envelopes_for(
-        academie=academie, school_year=school_year, establishments=establishment_list
+        academie_id=academie_id, school_year=school_year, establishments=establishment_list
     )
     budgets = {
         e.pk: EstablishmentBudget(establishment=e, envelope=envelopes[e.pk])
@@ -239,8 +242,9 @@ def establishment_budgets(
     # The ids already read, rather than the scope's subquery again: the planner handles a
     # list better than a semi-join through the coordinator's départements.
     rows = (
-        Allocation.objects.filter(
-            academie=academie, school_year=school_year, establishment_id__in=list(budgets)
+        Allocation.objects.current()
+        .filter(
+            academie_id=academie_id, school_year=school_year, establishment_id__in=list(budgets)
         )
         .annotate(certified=_latest_certification_amount())
         .values_list("establishment_id", "amount", "certified")
@@ -295,12 +299,12 @@ class Budget:
     without_envelope: list[EstablishmentBudget]
 
 
-def budget_for(*, actor: Membership, school_year: SchoolYear) -> Budget:
+def budget_for(*, scope: Scope, school_year: SchoolYear) -> Budget:
     """The DANE's budget of a year over the establishments the actor sees."""
     budgets = establishment_budgets(
-        academie=actor.academie,
+        academie_id=scope.academie_id,
         school_year=school_year,
-        establishments=establishments_visible_to(actor),
+        establishments=establishments_visible_to(scope),
     )
     total = BudgetLine("Total")
     by_departement: dict[str, BudgetLine] = {}
@@ -345,13 +349,13 @@ class ExportRow:
 
 def export_rows(
     *,
-    actor: Membership,
+    scope: Scope,
     school_year: SchoolYear,
     departement_id: int | None = None,
     establishment_type: str = "",
 ) -> list[ExportRow]:
     """Who gets how much for the year, sorted by UAI then name, in 4 queries."""
-    establishments = establishments_visible_to(actor)
+    establishments = establishments_visible_to(scope)
     if departement_id:
         establishments = establishments.filter(departement_id=departement_id)
     if establishment_type:
@@ -361,8 +365,9 @@ def export_rows(
     )
     establishment_ids = list(establishments.values_list("pk", flat=True))
     allocations = (
-        Allocation.objects.filter(
-            academie_id=actor.academie_id,
+        Allocation.objects.current()
+        .filter(
+            academie_id=scope.academie_id,
             school_year=school_year,
             establishment_id__in=establishment_ids,
         )
@@ -380,7 +385,7 @@ def export_rows(
             "referent__user__email",
         )
     )
-    rule_set = rule_set_for(actor.academie, school_year)
+    rule_set = rule_set_for(scope.academie_id, school_year)
     base = rule_set.base_rate if rule_set else None
     rows = []
     for allocation in allocations:
@@ -404,14 +409,12 @@ def export_rows(
     return rows
 
 
-def allocation_summaries(
-    *, actor: Membership, school_year: SchoolYear
-) -> list[EstablishmentBudget]:
+def allocation_summaries(*, scope: Scope, school_year: SchoolYear) -> list[EstablishmentBudget]:
     """The actor's establishments with envelope, allocated and remaining for the year."""
     return establishment_budgets(
-        academie=actor.academie,
+        academie_id=scope.academie_id,
         school_year=school_year,
-        establishments=establishments_visible_to(actor),
+        establishments=establishments_visible_to(scope),
     )
 
 
@@ -428,14 +431,11 @@ def referent_counts(
     )
 
 
-def referent_imp_lines(referent: Membership) -> list[dict[str, Any]]:
-    """The referent's own allocations of their year, each with its latest certification."""
+def referent_imp_lines(scope: Scope) -> list[dict[str, Any]]:
+    """A referent's own allocations of their year, each with its latest certification."""
     allocations = (
-        Allocation.objects.filter(
-            referent=referent,
-            school_year_id=referent.school_year_id,
-            academie_id=referent.academie_id,
-        )
+        allocations_visible_to(scope)
+        .filter(school_year_id=scope.school_year_id)
         .select_related("establishment", "school_year")
         .prefetch_related("certifications")
     )

@@ -8,17 +8,14 @@ year in the URL can only ever reach one's own rules. Establishments go through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from establishments.access import establishments_visible_to, get_establishment_for
 from establishments.models import Establishment, SchoolYear
-from indemnities.models import ImpRuleChange, ImpRuleSet
-
-if TYPE_CHECKING:
-    from accounts.models import Membership
+from indemnities.models import ImpRuleSet
+from tenancy.scope import Scope
 
 
 def school_years_for_rules() -> list[SchoolYear]:
@@ -33,9 +30,9 @@ def school_years_for_rules() -> list[SchoolYear]:
     return years
 
 
-def get_school_year_for_rules(start_year: object, *, create: bool = False) -> SchoolYear:
-    """A known school year, or next year's (unsaved unless `create`: it is national reference
-    data, made when a DANE starts its rules); 404 for anything else."""
+def get_school_year_for_rules(start_year: object) -> SchoolYear:
+    """A known school year, or next year's unsaved (it is national reference data, opened by
+    `school_year_open` when a DANE starts its rules); 404 for anything else."""
     try:
         year = int(str(start_year))
     except ValueError as exc:
@@ -44,26 +41,20 @@ def get_school_year_for_rules(start_year: object, *, create: bool = False) -> Sc
     if found is not None:
         return found
     if year == SchoolYear.objects.current().start_year + 1:
-        if create:
-            return SchoolYear.objects.get_or_create(start_year=year)[0]
         return SchoolYear(start_year=year)
     raise Http404("Année scolaire introuvable.")
 
 
-def rule_set_of(actor: Membership, school_year: SchoolYear) -> ImpRuleSet | None:
+def rule_set_of(scope: Scope, school_year: SchoolYear) -> ImpRuleSet | None:
     """The acting académie's rules for the year, with what the rules page shows, or None."""
     if school_year.pk is None:
         return None
     return (
-        ImpRuleSet.objects.filter(academie_id=actor.academie_id, school_year=school_year)
+        ImpRuleSet.objects.filter(academie_id=scope.academie_id, school_year=school_year)
         .select_related("school_year", "academie", "updated_by")
         .prefetch_related("multiples", "bands")
         .first()
     )
-
-
-def rule_changes_of(rule_set: ImpRuleSet) -> QuerySet[ImpRuleChange]:
-    return rule_set.changes.select_related("changed_by").order_by("-changed_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -72,11 +63,9 @@ class EnvelopeFilters:
     type: str = ""
 
 
-def envelope_establishments(
-    *, actor: Membership, filters: EnvelopeFilters
-) -> QuerySet[Establishment]:
+def envelope_establishments(*, scope: Scope, filters: EnvelopeFilters) -> QuerySet[Establishment]:
     """Visible establishments for the envelope list (envelopes are computed per page)."""
-    establishments = establishments_visible_to(actor).select_related("departement")
+    establishments = establishments_visible_to(scope).select_related("departement")
     if filters.departement_id:
         establishments = establishments.filter(departement_id=filters.departement_id)
     if filters.type:
@@ -85,10 +74,22 @@ def envelope_establishments(
 
 
 def get_envelope_target_for(
-    actor: Membership, establishment_pk: int, start_year: int
+    scope: Scope, establishment_pk: int, start_year: int
 ) -> tuple[Establishment, SchoolYear]:
-    establishment = get_establishment_for(actor, establishment_pk)
+    establishment = get_establishment_for(scope, establishment_pk)
     school_year = get_school_year_for_rules(start_year)
     if school_year.pk is None:
         raise Http404("Année scolaire introuvable.")
     return establishment, school_year
+
+
+def previous_rule_set(*, academie_id: int, school_year: SchoolYear) -> ImpRuleSet | None:
+    """The académie's most recent rules before `school_year` (years may have been skipped)."""
+    return (
+        ImpRuleSet.objects.filter(
+            academie_id=academie_id, school_year__start_year__lt=school_year.start_year
+        )
+        .select_related("school_year")
+        .order_by("-school_year__start_year")
+        .first()
+    )

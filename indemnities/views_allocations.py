@@ -8,20 +8,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.acting import acting, role_required
 from accounts.models import Role
+from audit.selectors import history_for, history_lines
 from establishments.models import SchoolYear
 from indemnities.access import get_allocation_for, get_establishment_and_year_for
 from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
-from indemnities.letters_gate import allocation_has_issued_letter
 from indemnities.selectors import (
     allocation_page,
     allocation_summaries,
     certification_allocations,
     referent_counts,
 )
+from indemnities.selectors_certifications import certification_right, certification_rights
 from indemnities.services.allocations import allocation_set
-from indemnities.services.certifications import can_certify, service_certify
+from indemnities.services.certifications import service_certify
+from tenancy.http import request_scope, role_required
 
 DIRECTION = (Role.PRINCIPAL, Role.DEPUTY)
 
@@ -36,9 +37,9 @@ def _year_from(request: HttpRequest) -> tuple[YearForm, SchoolYear]:
 
 @role_required(*DIRECTION)
 def allocation_list(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     form, school_year = _year_from(request)
-    summaries = allocation_summaries(actor=actor, school_year=school_year)
+    summaries = allocation_summaries(scope=scope, school_year=school_year)
     counts = referent_counts([s.establishment for s in summaries], school_year)
     return render(
         request,
@@ -56,8 +57,8 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
 @role_required(*DIRECTION)
 @require_http_methods(["GET", "POST"])
 def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int) -> HttpResponse:
-    actor = acting(request)
-    establishment, school_year = get_establishment_and_year_for(actor, establishment_pk, start_year)
+    scope = request_scope(request)
+    establishment, school_year = get_establishment_and_year_for(scope, establishment_pk, start_year)
     page = allocation_page(establishment, school_year)
     editable = page.rules is not None and page.envelope.amount is not None
     status = 200
@@ -74,7 +75,7 @@ def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int
                     establishment=establishment,
                     school_year=school_year,
                     amounts=form.amounts(),
-                    set_by=request.user,  # type: ignore[arg-type]
+                    actor=scope,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -95,6 +96,14 @@ def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int
             "page": page,
             "form": form,
             "editable": editable,
+            "history": history_lines(
+                history_for(
+                    scope,
+                    establishment_id=establishment.pk,
+                    school_year_id=school_year.pk,
+                    verb_prefix="allocation.",
+                )
+            ),
         },
         status=status,
     )
@@ -105,30 +114,29 @@ def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int
 def certification_list(
     request: HttpRequest, establishment_pk: int, start_year: int
 ) -> HttpResponse:
-    actor = acting(request)
-    establishment, school_year = get_establishment_and_year_for(actor, establishment_pk, start_year)
+    scope = request_scope(request)
+    establishment, school_year = get_establishment_and_year_for(scope, establishment_pk, start_year)
     failed_pk: int | None = None
     failed_form: CertificationForm | None = None
     if request.method == "POST":
-        allocation = get_allocation_for(actor, request.POST.get("allocation"))
+        allocation = get_allocation_for(scope, request.POST.get("allocation"))
         if (
             allocation.establishment_id != establishment.pk
             or allocation.school_year_id != school_year.pk
         ):
             raise Http404("Attribution introuvable.")
-        if not can_certify(actor, allocation):
+        right = certification_right(scope, allocation)
+        if not right.allowed:
             raise PermissionDenied
         form = CertificationForm(request.POST, prefix=f"a{allocation.pk}")
         if form.is_valid():
-            is_correction = actor.role == Role.DANE_ADMIN and allocation.certifications.exists()
             try:
                 service_certify(
                     allocation=allocation,
                     status=form.cleaned_data["status"],
                     months_done=form.cleaned_data["months_done"],
                     comment=form.cleaned_data["comment"],
-                    certified_by=actor,
-                    as_dane_correction=is_correction,
+                    actor=scope,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -136,7 +144,7 @@ def certification_list(
                 messages.success(
                     request,
                     "La correction est enregistrée."
-                    if is_correction
+                    if right.is_correction
                     else "Le service fait est certifié.",
                 )
                 return redirect(
@@ -147,17 +155,12 @@ def certification_list(
         failed_pk, failed_form = allocation.pk, form
 
     allocations = certification_allocations(establishment, school_year)
-    is_dane_admin = actor.role == Role.DANE_ADMIN
+    is_dane_admin = scope.role == Role.DANE_ADMIN
+    rights = certification_rights(scope, allocations)
     for allocation in allocations:
-        current = allocation.current  # type: ignore[attr-defined]
-        if is_dane_admin:
-            allowed = True
-        elif actor.role in DIRECTION:
-            allowed = current is None and allocation_has_issued_letter(allocation)
-        else:
-            allowed = False
+        allowed = rights[allocation.pk].allowed
         allocation.can_certify = allowed  # type: ignore[attr-defined]
-        allocation.is_correction = allowed and current is not None  # type: ignore[attr-defined]
+        allocation.is_correction = rights[allocation.pk].is_correction  # type: ignore[attr-defined]
         if allocation.pk == failed_pk:
             allocation.form = failed_form  # type: ignore[attr-defined]
         elif allowed:
@@ -173,7 +176,15 @@ def certification_list(
             "school_year": school_year,
             "allocations": allocations,
             "is_dane_admin": is_dane_admin,
-            "is_direction": actor.role in DIRECTION,
+            "is_direction": scope.role in DIRECTION,
+            "history": history_lines(
+                history_for(
+                    scope,
+                    establishment_id=establishment.pk,
+                    school_year_id=school_year.pk,
+                    verb_prefix="certification.",
+                )
+            ),
         },
         status=400 if failed_form is not None else 200,
     )

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.acting import acting, role_required
 from accounts.models import Role
 from establishments.models import SchoolYear
 from indemnities.forms_allocations import YearForm
 from indemnities.selectors import budget_for
+from tenancy.http import request_scope, role_required
 
 
 @role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
 def budget(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     current = SchoolYear.objects.current()
     form = YearForm(request.GET or None, initial={"annee": current})
     school_year = current
@@ -28,7 +28,7 @@ def budget(request: HttpRequest) -> HttpResponse:
             "page_title": "Budget IMP",
             "form": form,
             "school_year": school_year,
-            "budget": budget_for(actor=actor, school_year=school_year),
+            "budget": budget_for(scope=scope, school_year=school_year),
         },
         status=400 if invalid else 200,
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.acting import acting, role_required
 from accounts.models import Role
 from establishments.models import SchoolYear
 from indemnities.exports import render_csv, render_xlsx
 from indemnities.forms_allocations import ExportForm
 from indemnities.selectors import export_rows
+from tenancy.http import request_scope, role_required
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -20,15 +20,15 @@ CONTENT_TYPES = {
 
 @role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
 def export(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     if "format" not in request.GET:
-        form = ExportForm(initial={"annee": SchoolYear.objects.current()}, actor=actor)
+        form = ExportForm(initial={"annee": SchoolYear.objects.current()}, scope=scope)
         return render(
             request,
             "indemnities/export.html",
             {"page_title": "Export des IMP pour la paie", "form": form},
         )
-    form = ExportForm(request.GET, actor=actor)
+    form = ExportForm(request.GET, scope=scope)
     if not form.is_valid():
         return render(
             request,
@@ -40,12 +40,12 @@ def export(request: HttpRequest) -> HttpResponse:
     school_year: SchoolYear = data["annee"]
     departement = data["departement"]
     rows = export_rows(
-        actor=actor,
+        scope=scope,
         school_year=school_year,
         departement_id=departement.pk if departement else None,
         establishment_type=data["type"],
     )
-    parts = ["imp", actor.academie.slug, school_year.label]
+    parts = ["imp", request.academie.slug, school_year.label]  # type: ignore[attr-defined]
     if departement:
         parts.append(departement.code)
     if data["type"]:

@@ -8,14 +8,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.acting import acting, role_required
 from accounts.models import Role
+from audit.selectors import history_for, history_lines
 from establishments.models import EstablishmentCategory, SchoolYear
+from establishments.services_years import school_year_open
 from indemnities.defaults import POITIERS_BANDS
 from indemnities.envelopes import envelopes_for
 from indemnities.forms_rules import (
@@ -27,12 +28,14 @@ from indemnities.forms_rules import (
     band_initial,
 )
 from indemnities.models import DEFAULT_BASE_RATE, DEFAULT_MULTIPLES, ImpRuleSet
+from indemnities.previews import envelope_changes_preview
+from indemnities.rules_validation import rules_errors, rules_warnings
 from indemnities.selectors_rules import (
     EnvelopeFilters,
     envelope_establishments,
     get_envelope_target_for,
     get_school_year_for_rules,
-    rule_changes_of,
+    previous_rule_set,
     rule_set_of,
     school_years_for_rules,
 )
@@ -42,18 +45,15 @@ from indemnities.services.envelopes import (
     envelope_override_warnings,
 )
 from indemnities.services.rules import (
-    envelope_changes_preview,
-    previous_rule_set,
     rule_set_copy_from_previous_year,
     rule_set_create_from_table,
     rule_set_update,
-    rules_errors,
-    rules_warnings,
 )
+from tenancy.http import request_scope, role_required
+from tenancy.scope import Scope
 
 PAGE_SIZE = 50
 BANDS_PREFIX = "bands"
-HISTORY_LIMIT = 50
 
 
 def _rules_url(school_year: SchoolYear) -> str:
@@ -70,14 +70,14 @@ def _bands_by_category(rule_set: ImpRuleSet) -> list[tuple[str, list[Any]]]:
 
 @role_required(Role.DANE_ADMIN)
 def rules(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     years = school_years_for_rules()
     current = SchoolYear.objects.current()
     form = RulesYearForm(request.GET or None, years=years, initial={"annee": current.start_year})
     school_year = current
     if form.is_bound and form.is_valid():
         school_year = get_school_year_for_rules(form.cleaned_data["annee"])
-    rule_set = rule_set_of(actor, school_year)
+    rule_set = rule_set_of(scope, school_year)
     context: dict[str, Any] = {
         "page_title": f"Règles IMP {school_year.label}",
         "form": form,
@@ -85,47 +85,67 @@ def rules(request: HttpRequest) -> HttpResponse:
         "rule_set": rule_set,
     }
     if rule_set is None:
-        context["previous"] = previous_rule_set(academie=actor.academie, school_year=school_year)
+        context["previous"] = previous_rule_set(
+            academie_id=scope.academie_id, school_year=school_year
+        )
     else:
         context["bands_by_category"] = _bands_by_category(rule_set)
-        context["changes"] = list(rule_changes_of(rule_set)[:HISTORY_LIMIT])
+    context["history"] = history_lines(
+        history_for(scope, targets=[rule_set] if rule_set else [], school_year_id=None)
+    )
     return render(request, "indemnities/rules_detail.html", context)
+
+
+def _rules_created(request: HttpRequest, school_year: SchoolYear) -> None:
+    messages.success(
+        request,
+        f"Les règles IMP de {school_year.label} sont créées : vérifiez-les et modifiez-les "
+        "si besoin.",
+    )
 
 
 @role_required(Role.DANE_ADMIN)
 @require_POST
 def rules_copy(request: HttpRequest, start_year: int) -> HttpResponse:
-    """Start a year's rules from the previous year's or from the national default table."""
-    actor = acting(request)
-    school_year = get_school_year_for_rules(start_year, create=True)
-    source = request.POST.get("source")
+    """Start a year's rules as a copy of the previous year's."""
+    scope = request_scope(request)
+    school_year = school_year_open(start_year=get_school_year_for_rules(start_year).start_year)
     try:
-        if source == "previous":
-            rule_set_copy_from_previous_year(
-                academie=actor.academie, school_year=school_year, created_by=actor.user
-            )
-        elif source == "default":
-            rule_set_create_from_table(
-                academie=actor.academie,
-                school_year=school_year,
-                bands=POITIERS_BANDS,
-                base_rate=DEFAULT_BASE_RATE,
-                multiples=DEFAULT_MULTIPLES,
-                created_by=actor.user,
-                description=f"Création des règles IMP de {school_year.label} à partir des "
-                "règles nationales par défaut.",
-            )
-        else:
-            raise ValidationError("Choisissez à partir de quelles règles commencer.")
+        rule_set_copy_from_previous_year(
+            academie=request.academie,  # type: ignore[attr-defined]
+            school_year=school_year,
+            actor=scope,
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(
-            request,
-            f"Les règles IMP de {school_year.label} sont créées : vérifiez-les et modifiez-les "
-            "si besoin.",
+        _rules_created(request, school_year)
+    return redirect(_rules_url(school_year))
+
+
+@role_required(Role.DANE_ADMIN)
+@require_POST
+def rules_from_default(request: HttpRequest, start_year: int) -> HttpResponse:
+    """Start a year's rules from the national default table."""
+    scope = request_scope(request)
+    school_year = school_year_open(start_year=get_school_year_for_rules(start_year).start_year)
+    try:
+        rule_set_create_from_table(
+            academie=request.academie,  # type: ignore[attr-defined]
+            school_year=school_year,
+            bands=POITIERS_BANDS,
+            base_rate=DEFAULT_BASE_RATE,
+            multiples=DEFAULT_MULTIPLES,
+            actor=scope,
+            description=f"a créé les règles IMP de {school_year.label} à partir des règles "
+            "nationales par défaut",
         )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        _rules_created(request, school_year)
     return redirect(_rules_url(school_year))
 
 
@@ -168,11 +188,18 @@ def _with_extra_row(data: Any) -> Any:
     return data
 
 
+EDIT_ACTIONS = ("edit", "add_row", "preview", "save")
+
+
 @role_required(Role.DANE_ADMIN)
-def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
-    actor = acting(request)
+def rules_edit(request: HttpRequest, start_year: int, action: str = "edit") -> HttpResponse:
+    """The rules form of a year. Its buttons post to one URL each: the form itself (`edit`, to
+    go back from the preview), `add_row`, `preview` and `save`."""
+    if action not in EDIT_ACTIONS:
+        raise Http404
+    scope = request_scope(request)
     school_year = get_school_year_for_rules(start_year)
-    rule_set = rule_set_of(actor, school_year)
+    rule_set = rule_set_of(scope, school_year)
     if rule_set is None:
         messages.info(request, f"Créez d’abord les règles IMP de {school_year.label}.")
         return redirect(_rules_url(school_year))
@@ -197,7 +224,6 @@ def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
         context.update(form=form, formset=formset)
         return render(request, "indemnities/rules_edit.html", context)
 
-    action = request.POST.get("action", "")
     data = _with_extra_row(request.POST) if action == "add_row" else request.POST
     form, formset = _edit_forms(rule_set, data)
     context.update(form=form, formset=formset)
@@ -232,21 +258,19 @@ def rules_edit(request: HttpRequest, start_year: int) -> HttpResponse:
         return render(request, "indemnities/rules_preview.html", context)
 
     try:
-        change = rule_set_update(rule_set=rule_set, changed_by=actor.user, **values)
+        rule_set_update(rule_set=rule_set, actor=scope, **values)
     except ValidationError as error:
         context["rule_errors"] = error.messages
         return render(request, "indemnities/rules_edit.html", context, status=400)
-    messages.success(
-        request, f"Règles IMP de {school_year.label} enregistrées. {change.description}"
-    )
+    messages.success(request, f"Règles IMP de {school_year.label} enregistrées.")
     return redirect(_rules_url(school_year))
 
 
 @role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
 def envelopes(request: HttpRequest) -> HttpResponse:
-    actor = acting(request)
+    scope = request_scope(request)
     current = SchoolYear.objects.current()
-    form = EnvelopeFilterForm(request.GET or None, actor=actor, initial={"annee": current})
+    form = EnvelopeFilterForm(request.GET or None, scope=scope, initial={"annee": current})
     filters = EnvelopeFilters()
     school_year = current
     if form.is_bound and form.is_valid():
@@ -256,12 +280,12 @@ def envelopes(request: HttpRequest) -> HttpResponse:
             type=data["type"],
         )
         school_year = data["annee"] or current
-    page = Paginator(envelope_establishments(actor=actor, filters=filters), PAGE_SIZE).get_page(
+    page = Paginator(envelope_establishments(scope=scope, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rule_set = rule_set_of(actor, school_year)
+    rule_set = rule_set_of(scope, school_year)
     by_id = envelopes_for(
-        academie=actor.academie,
+        academie_id=scope.academie_id,
         school_year=school_year,
         establishments=page.object_list,
         rule_set=rule_set,
@@ -280,7 +304,7 @@ def envelopes(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "school_year": school_year,
             "rule_set": rule_set,
-            "can_override": actor.role == Role.DANE_ADMIN,
+            "can_override": scope.role == Role.DANE_ADMIN,
             "query_string": query_string.urlencode(),
         },
     )
@@ -288,31 +312,14 @@ def envelopes(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.DANE_ADMIN)
 def envelope_override(request: HttpRequest, establishment_pk: int, start_year: int) -> HttpResponse:
-    actor = acting(request)
-    establishment, school_year = get_envelope_target_for(actor, establishment_pk, start_year)
+    scope = request_scope(request)
+    establishment, school_year = get_envelope_target_for(scope, establishment_pk, start_year)
     envelope = envelopes_for(
-        academie=actor.academie, school_year=school_year, establishments=[establishment]
+        academie_id=scope.academie_id, school_year=school_year, establishments=[establishment]
     )[establishment.pk]
-    back = f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"
+    back = _envelopes_url(school_year)
     status = 200
-    clear_errors: list[str] = []
-    if request.method == "POST" and request.POST.get("action") == "clear":
-        form = EnvelopeOverrideForm()
-        try:
-            envelope_override_clear(
-                establishment=establishment, school_year=school_year, cleared_by=actor.user
-            )
-        except ValidationError as error:
-            clear_errors = error.messages
-            status = 400
-        else:
-            messages.success(
-                request,
-                f"Ajustement supprimé : l’enveloppe de {establishment.name} est de nouveau "
-                "calculée par les règles.",
-            )
-            return redirect(back)
-    elif request.method == "POST":
+    if request.method == "POST":
         form = EnvelopeOverrideForm(request.POST)
         if form.is_valid():
             amount = form.cleaned_data["amount"]
@@ -322,7 +329,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
                     school_year=school_year,
                     amount=amount,
                     justification=form.cleaned_data["justification"],
-                    set_by=actor.user,
+                    actor=scope,
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -352,8 +359,60 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
             "school_year": school_year,
             "envelope": envelope,
             "form": form,
-            "clear_errors": clear_errors,
             "back": back,
+            "history": _envelope_history(scope, establishment, school_year),
         },
         status=status,
     )
+
+
+def _envelope_history(scope: Scope, establishment: Any, school_year: SchoolYear) -> list[Any]:
+    return history_lines(
+        history_for(
+            scope,
+            establishment_id=establishment.pk,
+            school_year_id=school_year.pk,
+            verb_prefix="envelope.",
+        )
+    )
+
+
+@role_required(Role.DANE_ADMIN)
+@require_POST
+def envelope_override_clear_view(
+    request: HttpRequest, establishment_pk: int, start_year: int
+) -> HttpResponse:
+    """Go back to the envelope the rules compute."""
+    scope = request_scope(request)
+    establishment, school_year = get_envelope_target_for(scope, establishment_pk, start_year)
+    try:
+        envelope_override_clear(establishment=establishment, school_year=school_year, actor=scope)
+    except ValidationError as error:
+        envelope = envelopes_for(
+            academie_id=scope.academie_id, school_year=school_year, establishments=[establishment]
+        )[establishment.pk]
+        return render(
+            request,
+            "indemnities/envelope_override.html",
+            {
+                "page_title": f"Ajuster l’enveloppe – {establishment.name}",
+                "establishment": establishment,
+                "school_year": school_year,
+                "envelope": envelope,
+                "form": EnvelopeOverrideForm(),
+                "clear_errors": error.messages,
+                "back": _envelopes_url(school_year),
+                "history": _envelope_history(scope, establishment, school_year),
+            },
+            status=400,
+        )
+    messages.success(
+        request,
+        f"Ajustement supprimé : l’enveloppe de {establishment.name} est de nouveau "
+        "calculée par les règles.",
+    )
+    return redirect(_envelopes_url(school_year))
+
+
+def _envelopes_url(school_year: SchoolYear) -> str:
+    return f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"

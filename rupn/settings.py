@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "audit",
     "establishments",
     "accounts",
     "indemnities",
@@ -226,6 +227,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "open-current-school-year": {
+        "task": "establishments.tasks.open_current_school_year",
+        "schedule": 6 * 60 * 60,  # seconds: the rentrée's year opens within hours of 1 September
+    },
+}
 
 # --- Application -------------------------------------------------------------------------------
 SITE_NAME = "Référents numériques (RUPN)"

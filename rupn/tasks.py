@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from typing import Any
 
 from celery import Task
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from tenancy.guard import academie_scope
 
-# The académie a task works for, so logs and nested calls know their tenant.
-current_academie_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "current_academie_id", default=None
-)
+logger = logging.getLogger(__name__)
 
 
 class AcademieTask(Task):
     """A task whose keyword `academie_id` names the tenant it runs for.
 
-    Tasks take ids, never model instances, so that a retry reloads fresh rows and a message
-    stays small and JSON-serialisable.
+    The task body runs inside that académie's tenancy scope: its queries on tenant models see
+    that académie's rows only, whatever ids its message carries. Tasks take ids, never model
+    instances, so that a retry reloads fresh rows and a message stays small and
+    JSON-serialisable.
     """
 
     abstract = True
@@ -30,11 +28,8 @@ class AcademieTask(Task):
         academie_id = kwargs.get("academie_id")
         if academie_id is None:
             raise TypeError(f"{self.name} must be called with academie_id=…")
-        token = current_academie_id.set(int(academie_id))
-        try:
+        with academie_scope(int(academie_id)):
             return super().__call__(*args, **kwargs)
-        finally:
-            current_academie_id.reset(token)
 
 
 def dispatch_on_commit(task: Task, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from django.test import Client
 
 from accounts.acting import SESSION_KEY
 from accounts.models import Membership
+from tenancy.guard import scopes_disabled
 from tests.factories import (
     BORDEAUX_DEPARTEMENTS,
     POITIERS_DEPARTEMENTS,
@@ -13,6 +14,17 @@ from tests.factories import (
 )
 
 pytest_plugins = ["tests.conftest_services"]
+
+
+@pytest.fixture(autouse=True)
+def unscoped_test_code():
+    """Test code builds and inspects rows of several académies: the guard is off for it.
+
+    What the tests exercise opens its own scope as in production: the middleware for requests
+    (the test client, the live server's thread), the base task for Celery tasks, the commands.
+    """
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(autouse=True)

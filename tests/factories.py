@@ -17,6 +17,7 @@ from establishments.models import (
     Sector,
 )
 from establishments.uai import make_uai
+from tenancy.scope import Scope
 
 PASSWORD = "motdepasse-de-test-42"
 
@@ -125,7 +126,7 @@ def make_world(*, name: str, code: str, departements: dict[str, str]) -> Academi
             academie=academie,
             user=make_user(email),
             role=role,
-            granted_by=None,
+            actor=Scope.platform(academie.pk),
             **scope,  # type: ignore[arg-type]
         )
 
@@ -151,3 +152,10 @@ def make_world(*, name: str, code: str, departements: dict[str, str]) -> Academi
         "rupn": world.rupn,
     }
     return world
+
+
+def platform_of(obj: object) -> Scope:
+    """The platform acting on `obj`'s académie (an Academie or any row with `academie_id`)."""
+    academie_id = getattr(obj, "academie_id", None) or getattr(obj, "pk", None)
+    assert isinstance(academie_id, int)
+    return Scope.platform(academie_id)

@@ -16,7 +16,7 @@ from accounts.models import Invitation, Role
 from accounts.services import invitation_create
 from accounts.tasks import send_invitation_email
 from rupn.celery import app
-from tests.factories import make_academie
+from tests.factories import make_academie, platform_of
 
 BASE_URL = "https://rupn.example.fr"
 
@@ -30,7 +30,7 @@ def _invite(academie, email: str = "nouvelle.dane@ac-poitiers.example") -> tuple
         academie=academie,
         email=email,
         role=Role.DANE_ADMIN,
-        invited_by=None,
+        actor=platform_of(academie),
         first_name="Agnès",
         last_name="Dupuis",
         base_url=BASE_URL,

@@ -13,13 +13,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership
+from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.models import Allocation
 from indemnities.selectors import ZERO, allocations_of, amount_rules, referents_of
 from indemnities.templatetags.money import format_euros, format_number
+from tenancy.scope import Scope
 
 
 class AllocationList(list[Allocation]):
@@ -52,11 +55,11 @@ def allocation_set(
     establishment: Establishment,
     school_year: SchoolYear,
     amounts: Mapping[Membership, Decimal],
-    set_by: User,
+    actor: Scope,
 ) -> AllocationList:
-    """Set the amounts of the year's referents (0 removes an allocation); referents not in
+    """Set the amounts of the year's referents (0 withdraws an allocation); referents not in
     `amounts` keep theirs. All or nothing: any error raises a French ValidationError listing
-    every problem, and nothing is saved."""
+    every problem, and nothing is saved. Each change is recorded in the audit log."""
     # Lock first: a concurrent save of the same establishment waits here until we commit.
     locked = (
         Establishment.objects.select_for_update()
@@ -65,9 +68,9 @@ def allocation_set(
     )
     academie = locked.academie
     year = school_year.label
-    rule_set = rule_set_for(academie, school_year)
+    rule_set = rule_set_for(academie.pk, school_year)
     envelope = envelopes_for(
-        academie=academie, school_year=school_year, establishments=[locked], rule_set=rule_set
+        academie_id=academie.pk, school_year=school_year, establishments=[locked], rule_set=rule_set
     )[locked.pk]
     if rule_set is None:
         raise ValidationError(
@@ -154,22 +157,51 @@ def allocation_set(
     if errors:
         raise ValidationError(errors)
 
+    # Withdrawn allocations too: setting an amount again reinstates the same row.
+    existing = {
+        a.referent_id: a
+        for a in Allocation.objects.filter(establishment=locked, school_year=school_year)
+    }
     for referent_id, amount in wanted.items():
-        allocation = current.get(referent_id)
+        allocation = existing.get(referent_id)
+        before = allocation.amount if allocation and allocation.withdrawn_at is None else ZERO
+        if amount == before:
+            continue
+        name = _name(memberships[referent_id])
         if amount == 0:
-            if allocation is not None:
-                allocation.delete()
-        elif allocation is None:
-            Allocation.objects.create(
-                academie=academie,
-                establishment=locked,
-                school_year=school_year,
-                referent_id=referent_id,
-                amount=amount,
-                updated_by=set_by,
-            )
-        elif allocation.amount != amount:
+            assert allocation is not None
+            allocation.withdrawn_at = timezone.now()
+            allocation.updated_by_id = actor.user_id
+            allocation.save(update_fields=["withdrawn_at", "updated_by", "updated_at"])
+            verb = "allocation.withdraw"
+            summary = f"a retiré l’IMP de {format_euros(before)} attribuée à {name}"
+        else:
+            if allocation is None:
+                allocation = Allocation(
+                    academie=academie,
+                    establishment=locked,
+                    school_year=school_year,
+                    referent_id=referent_id,
+                )
             allocation.amount = amount
-            allocation.updated_by = set_by
-            allocation.save(update_fields=["amount", "updated_by", "updated_at"])
+            allocation.withdrawn_at = None
+            allocation.updated_by_id = actor.user_id
+            allocation.save()
+            verb = "allocation.set"
+            summary = (
+                f"a attribué une IMP de {format_euros(amount)} à {name}"
+                if before == 0
+                else f"a porté l’IMP attribuée à {name} de {format_euros(before)} "
+                f"à {format_euros(amount)}"
+            )
+        audit_record(
+            actor=actor,
+            verb=verb,
+            target=allocation,
+            establishment_id=locked.pk,
+            school_year_id=school_year.pk,
+            summary=f"{summary} ({locked.name}, {year})",
+            before={"amount": str(before)},
+            after={"amount": str(amount)},
+        )
     return AllocationList(allocations_of(locked, school_year), warnings)

@@ -11,16 +11,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import DIRECTION_ROLES, Membership, Role
-from establishments.access import establishments_visible_to
+from audit.services import audit_record
 from indemnities.envelopes import CENT
-from indemnities.letters_gate import allocation_has_issued_letter
 from indemnities.models import Allocation, ServiceCertification, ServiceStatus
+from indemnities.selectors_certifications import certification_right
+from indemnities.templatetags.money import format_euros
+from tenancy.scope import Scope
 
 MONTHS_IN_YEAR = 9  # IMP are paid in ninths, from November to July
-
-NOT_ALLOWED = "Vous ne pouvez pas certifier le service fait de ce référent."
-NEEDS_LETTER = "La certification sera possible après l’émission de la lettre de mission."
 
 
 def certification_amount(*, allocation_amount: Decimal, status: str, months_done: int) -> Decimal:
@@ -34,19 +32,6 @@ def certification_amount(*, allocation_amount: Decimal, status: str, months_done
     return Decimal("0.00")
 
 
-def can_certify(actor: Membership, allocation: Allocation) -> bool:
-    """Whether the actor may certify the allocation now (principals need an issued letter)."""
-    if not actor.is_active or actor.academie_id != allocation.academie_id:
-        return False
-    if actor.role == Role.DANE_ADMIN:
-        return True
-    if actor.role in DIRECTION_ROLES:
-        return establishments_visible_to(actor).filter(
-            pk=allocation.establishment_id
-        ).exists() and allocation_has_issued_letter(allocation)
-    return False
-
-
 @transaction.atomic
 def service_certify(
     *,
@@ -54,35 +39,21 @@ def service_certify(
     status: str,
     months_done: int | None,
     comment: str,
-    certified_by: Membership,
-    as_dane_correction: bool = False,
+    actor: Scope,
 ) -> ServiceCertification:
-    """Certify the service done for `allocation`, acting in the role `certified_by`.
+    """Certify the service done for `allocation`, acting in the scope `actor`.
 
-    A principal or deputy certifies once, when the referent's letter is issued; a DANE admin
-    certifies any allocation of the académie and corrects an existing certification."""
+    Who may, and whether it is a DANE correction of an earlier certification, is the rule of
+    `certification_right`. Recorded in the audit log."""
     # Serialise two certifications of the same allocation (e.g. principal and deputy).
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if not can_certify(certified_by, allocation):
-        if (
-            certified_by.role in DIRECTION_ROLES
-            and certified_by.academie_id == allocation.academie_id
-            and establishments_visible_to(certified_by)
-            .filter(pk=allocation.establishment_id)
-            .exists()
-        ):
-            raise ValidationError(NEEDS_LETTER)
-        raise ValidationError(NOT_ALLOWED)
-    already = ServiceCertification.objects.filter(allocation=allocation).exists()
-    if as_dane_correction:
-        if certified_by.role != Role.DANE_ADMIN:
-            raise ValidationError("Seule la DANE peut corriger une certification.")
-        if not already:
-            raise ValidationError("Il n’y a pas encore de certification à corriger.")
-    elif already:
-        raise ValidationError(
-            "Le service fait est déjà certifié pour ce référent : seule la DANE peut le corriger."
-        )
+    allocation = (
+        Allocation.objects.select_for_update()
+        .select_related("establishment", "school_year", "referent__user")
+        .get(pk=allocation.pk)
+    )
+    right = certification_right(actor, allocation)
+    if not right.allowed:
+        raise ValidationError(right.refusal)
 
     errors: list[str] = []
     if status not in ServiceStatus.values:
@@ -103,7 +74,7 @@ def service_certify(
     if errors:
         raise ValidationError(errors)
 
-    return ServiceCertification.objects.create(
+    certification = ServiceCertification.objects.create(
         academie_id=allocation.academie_id,
         allocation=allocation,
         status=status,
@@ -112,6 +83,25 @@ def service_certify(
             allocation_amount=allocation.amount, status=status, months_done=months
         ),
         comment=comment,
-        certified_by=certified_by.user,
-        is_correction=as_dane_correction,
+        certified_by_id=actor.user_id,
+        is_correction=right.is_correction,
     )
+    user = allocation.referent.user
+    label = ServiceStatus(status).label.lower()
+    detail = f" ({months}/9)" if status == ServiceStatus.PARTIAL else ""
+    audit_record(
+        actor=actor,
+        verb="certification.correct" if right.is_correction else "certification.create",
+        target=certification,
+        establishment_id=allocation.establishment_id,
+        school_year_id=allocation.school_year_id,
+        summary=(
+            f"{'a corrigé la certification' if right.is_correction else 'a certifié'} "
+            f"« {label}{detail} » pour {user.full_name or user.email} "
+            f"({format_euros(certification.amount)} dus, {allocation.establishment.name}, "
+            f"{allocation.school_year.label})"
+        ),
+        after={"status": status, "months_done": months, "amount": str(certification.amount)},
+        reason=comment,
+    )
+    return certification

@@ -7,19 +7,17 @@ its written justification.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
-from indemnities.models import QUARTER, Allocation, EnvelopeOverride, ImpRuleChange
+from indemnities.models import QUARTER, Allocation, EnvelopeOverride
 from indemnities.templatetags.money import format_euros
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from tenancy.scope import Scope
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("99999999.99")
@@ -27,9 +25,11 @@ MIN_JUSTIFICATION = 10
 
 
 def _allocated(establishment: Establishment, school_year: SchoolYear) -> Decimal:
-    total = Allocation.objects.filter(
-        establishment=establishment, school_year=school_year
-    ).aggregate(total=Sum("amount"))["total"]
+    total = (
+        Allocation.objects.current()
+        .filter(establishment=establishment, school_year=school_year)
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return total or Decimal("0")
 
 
@@ -39,43 +39,23 @@ def _lock_establishment(establishment: Establishment) -> None:
     Establishment.objects.select_for_update().filter(pk=establishment.pk).first()
 
 
-def _record(
-    *,
-    establishment: Establishment,
-    school_year: SchoolYear,
-    by: User | None,
-    description: str,
-    before: EnvelopeOverride | None,
-    after: EnvelopeOverride | None,
-) -> None:
-    """Log the adjustment in the year's rule history (overrides have no history of their own)."""
-    rule_set = rule_set_for(establishment.academie, school_year)
-    if rule_set is None:
-        return
+def _envelope_in_force(establishment: Establishment, school_year: SchoolYear) -> Decimal | None:
+    return envelopes_for(
+        academie_id=establishment.academie_id,
+        school_year=school_year,
+        establishments=[establishment],
+    )[establishment.pk].amount
 
-    def summary(o: EnvelopeOverride | None) -> dict[str, object]:
-        if o is None:
-            return {}
-        return {
-            "establishment": establishment.uai,
-            "amount": str(o.amount),
-            "justification": o.justification,
-        }
 
-    ImpRuleChange.objects.create(
-        rule_set=rule_set,
-        changed_by=by,
-        description=description,
-        before=summary(before),
-        after=summary(after),
-    )
+def _euros(amount: Decimal | None) -> str:
+    return format_euros(amount) if amount is not None else "non calculée"
 
 
 def envelope_override_warnings(
     *, establishment: Establishment, school_year: SchoolYear, amount: Decimal
 ) -> list[str]:
     """What is allowed but unusual about a hand-set amount (French, for a flash message)."""
-    rule_set = rule_set_for(establishment.academie, school_year)
+    rule_set = rule_set_for(establishment.academie_id, school_year)
     if rule_set is None:
         return []
     quarter = (rule_set.base_rate * QUARTER).quantize(CENT)
@@ -95,7 +75,7 @@ def envelope_override_set(
     school_year: SchoolYear,
     amount: Decimal,
     justification: str,
-    set_by: User | None,
+    actor: Scope,
 ) -> EnvelopeOverride:
     """Set (or replace) the envelope of one establishment for one year by hand."""
     justification = (justification or "").strip()
@@ -117,34 +97,35 @@ def envelope_override_set(
             f"L’enveloppe ne peut pas être inférieure au montant déjà attribué aux référents "
             f"({format_euros(allocated)}) : réduisez d’abord les attributions."
         )
-    previous = EnvelopeOverride.objects.filter(
-        establishment=establishment, school_year=school_year
-    ).first()
+    before = _envelope_in_force(establishment, school_year)
     override, _created = EnvelopeOverride.objects.update_or_create(
         establishment=establishment,
         school_year=school_year,
         defaults={
-            "academie": establishment.academie,
+            "academie_id": establishment.academie_id,
             "amount": amount,
             "justification": justification,
-            "created_by": set_by,
+            "created_by_id": actor.user_id,
         },
     )
-    _record(
-        establishment=establishment,
-        school_year=school_year,
-        by=set_by,
-        description=f"Enveloppe de {establishment.name} ({establishment.uai}) ajustée à "
-        f"{format_euros(amount)} : {justification}",
-        before=previous,
-        after=override,
+    audit_record(
+        actor=actor,
+        verb="envelope.override",
+        target=override,
+        establishment_id=establishment.pk,
+        school_year_id=school_year.pk,
+        summary=f"a porté l’enveloppe IMP {school_year.label} de {establishment.name} de "
+        f"{_euros(before)} à {format_euros(amount)}",
+        before={"amount": str(before) if before is not None else None},
+        after={"amount": str(amount)},
+        reason=justification,
     )
     return override
 
 
 @transaction.atomic
 def envelope_override_clear(
-    *, establishment: Establishment, school_year: SchoolYear, cleared_by: User | None
+    *, establishment: Establishment, school_year: SchoolYear, actor: Scope
 ) -> None:
     """Go back to the envelope computed from the rules. Refused if that would leave the
     establishment with less than it has already allocated."""
@@ -155,7 +136,9 @@ def envelope_override_clear(
     if override is None:
         raise ValidationError("Cette enveloppe n’est pas ajustée.")
     computed = envelopes_for(
-        academie=establishment.academie, school_year=school_year, establishments=[establishment]
+        academie_id=establishment.academie_id,
+        school_year=school_year,
+        establishments=[establishment],
     )[establishment.pk].computed_amount
     allocated = _allocated(establishment, school_year)
     if allocated and (computed is None or computed < allocated):
@@ -163,13 +146,15 @@ def envelope_override_clear(
             "L’enveloppe calculée par les règles serait inférieure au montant déjà attribué "
             f"({format_euros(allocated)}) : l’ajustement ne peut pas être supprimé."
         )
-    _record(
-        establishment=establishment,
-        school_year=school_year,
-        by=cleared_by,
-        description=f"Ajustement de l’enveloppe de {establishment.name} ({establishment.uai}) "
-        "supprimé : retour à l’enveloppe calculée.",
-        before=override,
-        after=None,
+    audit_record(
+        actor=actor,
+        verb="envelope.override_clear",
+        target=override,
+        establishment_id=establishment.pk,
+        school_year_id=school_year.pk,
+        summary=f"a rendu à {establishment.name} son enveloppe IMP {school_year.label} "
+        f"calculée par les règles : {_euros(override.amount)} → {_euros(computed)}",
+        before={"amount": str(override.amount), "justification": override.justification},
+        after={"amount": str(computed) if computed is not None else None},
     )
     override.delete()

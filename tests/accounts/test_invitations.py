@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.acting import SESSION_KEY
 from accounts.models import Invitation, Membership, Role, User
+from accounts.scopes import scope_for
 from accounts.services import invitation_cancel, invitation_create
 from tests.conftest import client_acting_as
 from tests.factories import PASSWORD
@@ -29,7 +30,7 @@ def invite(world, django_capture_on_commit_callbacks, *, email="nouveau.chef@tes
             email=email,
             first_name="Alex",
             last_name="Durand",
-            invited_by=world.dane_admin.user,
+            actor=scope_for(world.dane_admin),
             base_url="http://testserver/",
             **kw,
         )
@@ -130,7 +131,7 @@ def test_expired_link_is_refused(worlds, django_capture_on_commit_callbacks):
 def test_cancelled_link_is_refused(worlds, django_capture_on_commit_callbacks):
     poitiers, _ = worlds
     invitation, token = invite(poitiers, django_capture_on_commit_callbacks)
-    invitation_cancel(invitation=invitation, cancelled_by=poitiers.dane_admin.user)
+    invitation_cancel(invitation=invitation, actor=scope_for(poitiers.dane_admin))
     response = Client().get(f"/invitation/{token}/")
     assert response.status_code == 404
     assert INVALID in response.content.decode()

@@ -7,9 +7,11 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Invitation, Membership, Role
+from accounts.scopes import scope_for
 from accounts.services import invitation_create
 from establishments.models import SchoolYear
 from tests.conftest import client_acting_as
+from tests.factories import platform_of
 
 INVITE = "/membres/inviter/"
 
@@ -33,7 +35,7 @@ def pending_invitation(world, email="invite@test.fr"):
         academie=world.academie,
         email=email,
         role=Role.DEPUTY,
-        invited_by=world.dane_admin.user,
+        actor=scope_for(world.dane_admin),
         establishments=[world.establishment],
         base_url="http://testserver/",
     )
@@ -266,7 +268,7 @@ def test_admin_may_revoke_own_membership_when_another_admin_remains(worlds):
         academie=poitiers.academie,
         user=make_user("second.admin@test.fr"),
         role=Role.DANE_ADMIN,
-        granted_by=None,
+        actor=platform_of(poitiers.academie),
     )
     client = client_acting_as(poitiers.dane_admin)
     response = client.post(f"/membres/{poitiers.dane_admin.pk}/revoquer/")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from accounts.acting import SESSION_KEY
 from accounts.models import Role
+from accounts.scopes import scope_for
 from accounts.services import membership_grant, membership_revoke
 from tests.conftest import client_acting_as
+from tests.factories import platform_of
 
 
 def test_switching_role_changes_the_home_page(worlds):
@@ -15,7 +17,7 @@ def test_switching_role_changes_the_home_page(worlds):
         academie=poitiers.academie,
         user=principal.user,
         role=Role.RUPN,
-        granted_by=None,
+        actor=platform_of(poitiers.academie),
         establishments=[poitiers.other_establishment],
         school_year=poitiers.rupn.school_year,
     )
@@ -48,10 +50,10 @@ def test_switching_to_a_revoked_membership_is_404(worlds):
         academie=poitiers.academie,
         user=poitiers.principal.user,
         role=Role.DEPUTY,
-        granted_by=None,
+        actor=platform_of(poitiers.academie),
         establishments=[poitiers.other_establishment],
     )
-    membership_revoke(membership=second, revoked_by=poitiers.dane_admin.user)
+    membership_revoke(membership=second, actor=scope_for(poitiers.dane_admin))
     client = client_acting_as(poitiers.principal)
     assert client.post(f"/roles/{second.pk}/choisir/").status_code == 404
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from accounts.scopes import scope_for
 from accounts.services import membership_grant
 from establishments.models import Establishment, SchoolYear
 from tests.browser.conftest import DATA, check_accessibility
@@ -157,7 +158,7 @@ def test_person_with_two_roles_switches_role_from_the_header(
         academie=poitiers.academie,
         user=principal.user,
         role=Role.RUPN,
-        granted_by=poitiers.dane_admin.user,
+        actor=scope_for(poitiers.dane_admin),
         establishments=[poitiers.other_establishment],
         school_year=SchoolYear.objects.current(),
     )

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from accounts.scopes import scope_for
 from accounts.services import membership_revoke
 from tests.conftest import client_acting_as
 from tests.factories import make_user
@@ -28,7 +29,7 @@ def test_a_revoked_role_stops_working_at_once(worlds):
     poitiers, _ = worlds
     client = client_acting_as(poitiers.principal)
     assert client.get("/etablissements/").status_code == 200
-    membership_revoke(membership=poitiers.principal, revoked_by=poitiers.dane_admin.user)
+    membership_revoke(membership=poitiers.principal, actor=scope_for(poitiers.dane_admin))
     assert client.get("/etablissements/").status_code == 403
     assert client.get(f"/etablissements/{poitiers.establishment.pk}/").status_code == 403
 
@@ -44,6 +45,6 @@ def test_the_last_dane_admin_cannot_be_revoked(worlds):
 
     poitiers, _ = worlds
     with pytest.raises(LastDaneAdmin):
-        membership_revoke(membership=poitiers.dane_admin, revoked_by=poitiers.dane_admin.user)
+        membership_revoke(membership=poitiers.dane_admin, actor=scope_for(poitiers.dane_admin))
     poitiers.dane_admin.refresh_from_db()
     assert poitiers.dane_admin.revoked_at is None

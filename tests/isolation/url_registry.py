@@ -30,6 +30,7 @@ from typing import Any, Literal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Invitation, Membership, Role
+from accounts.scopes import scope_for
 from establishments.models import EstablishmentImport, SchoolYear
 from tests.factories import AcademieWorld
 from tests.isolation.urlconf import FoundUrl
@@ -95,7 +96,7 @@ def a_invitation(ctx: Ctx) -> tuple[Invitation, str]:
             first_name="Dominique",
             last_name="Secret-Poitiers",
             role=Role.PRINCIPAL,
-            invited_by=ctx.a.dane_admin.user,
+            actor=scope_for(ctx.a.dane_admin),
             establishments=[ctx.a.establishment],
             base_url="http://testserver",
         )
@@ -122,7 +123,7 @@ def indemnity_rules(ctx: Ctx) -> None:
                     academie=world.academie,
                     school_year=year,
                     bands=bands,
-                    created_by=world.dane_admin.user,
+                    actor=scope_for(world.dane_admin),
                 )
 
     return ctx.once("indemnity_rules", build)
@@ -142,7 +143,7 @@ def a_allocation(ctx: Ctx) -> Any:
                 establishment=world.establishment,
                 school_year=year,
                 amounts={world.rupn: Decimal("1250.00")},
-                set_by=world.principal.user,
+                actor=scope_for(world.principal),
             )
         return Allocation.objects.get(referent=ctx.a.rupn, school_year=year)
 
@@ -194,12 +195,31 @@ def invite_into_a(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def a_override(ctx: Ctx) -> Any:
+    """A's establishment has a hand-set envelope, for the page that removes it."""
+
+    def build() -> object:
+        from indemnities.services.envelopes import envelope_override_set
+
+        indemnity_rules(ctx)
+        return envelope_override_set(
+            establishment=ctx.a.establishment,
+            school_year=SchoolYear.objects.current(),
+            amount=Decimal("2500.00"),
+            justification="Deux sites à couvrir cette année.",
+            actor=scope_for(ctx.a.dane_admin),
+        )
+
+    return ctx.once("a_override", build)
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_import,
     a_invitation,
     a_allocation,
+    a_override,
 ]
 
 
@@ -338,14 +358,43 @@ REGISTRY: dict[str, UrlSpec] = {
         kwargs={"start_year": current_start_year},
         cross_tenant="scoped",
         # A preview writes nothing; a save by B would legitimately change B's own rules.
-        post=lambda ctx: {**FORM_SUBMIT, "action": "preview"},
+        post=submit,
+    ),
+    "indemnities:rules_edit_add_row": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        post=submit,
+        note="Ajoute une ligne au formulaire : n’écrit rien.",
+    ),
+    "indemnities:rules_edit_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        post=submit,
+        note="Un aperçu n’écrit rien.",
+    ),
+    "indemnities:rules_edit_save": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        # An empty form is refused; a valid save by B would legitimately change B's own rules.
+        post=submit,
     ),
     "indemnities:rules_copy": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         kwargs={"start_year": current_start_year},
         cross_tenant="scoped",
         get=False,
-        post=lambda ctx: {**FORM_SUBMIT, "source": "default"},
+        post=submit,
+        note="Les règles de l’année existent déjà : refusé sans rien écrire.",
+    ),
+    "indemnities:rules_from_default": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        get=False,
+        post=submit,
         note="Les règles de l’année existent déjà : refusé sans rien écrire.",
     ),
     "indemnities:envelopes": UrlSpec(
@@ -363,6 +412,15 @@ REGISTRY: dict[str, UrlSpec] = {
             "amount": "3750.00",
             "justification": "Effectif en forte hausse à la rentrée.",
         },
+    ),
+    "indemnities:envelope_override_clear": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={
+            "establishment_pk": lambda ctx: ctx.a.establishment.pk,
+            "start_year": current_start_year,
+        },
+        get=False,
+        post=submit,
     ),
     # --- Allocations, service fait, export, budget (indemnities) ---
     "indemnities:allocations": UrlSpec(

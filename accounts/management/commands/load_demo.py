@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 
 from accounts.demo import ACADEMIES, DEMO_PASSWORD, DemoAccount, demo_accounts_present, demo_build
 from establishments.models import Academie, SchoolYear
+from tenancy.guard import academie_scope, scopes_disabled
 
 # What other apps add to the demonstration once académies, establishments and accounts exist,
 # in this order. Each is called as hook(academie=…, school_years=[previous, current]) for both
@@ -36,7 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Academie.objects.exists():
-            accounts = demo_accounts_present()
+            with scopes_disabled():  # the demo accounts of every académie
+                accounts = demo_accounts_present()
             if not accounts:
                 self.stdout.write(
                     "La base contient déjà des académies : données de démonstration non "
@@ -51,8 +53,11 @@ class Command(BaseCommand):
             return
 
         # All or nothing: a failed hook leaves no half demo that --if-empty would then keep.
+        # The demo builds several académies at once: the tenancy guard is off for it, and on
+        # again, académie by académie, for what the apps add.
         with transaction.atomic():
-            report = demo_build()
+            with scopes_disabled():
+                report = demo_build()
             hooks = self._run_hooks()
         if report.created_anything:
             self.stdout.write(
@@ -79,7 +84,8 @@ class Command(BaseCommand):
                 continue  # that app has no demo part (yet)
             hook = import_string(path)
             for academie in academies:
-                hook(academie=academie, school_years=[previous, current])
+                with academie_scope(academie.pk):
+                    hook(academie=academie, school_years=[previous, current])
             done.append(path.rsplit(".", 1)[1])
         return done
 

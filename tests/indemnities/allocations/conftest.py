@@ -13,6 +13,7 @@ from establishments.models import Academie, Establishment, SchoolYear
 from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS, BandRow
 from indemnities.models import ImpRuleSet, ReferentLimitPolicy
 from indemnities.services.rules import rule_set_create_from_table
+from tenancy.scope import Scope
 from tests.factories import AcademieWorld, make_user
 
 
@@ -30,7 +31,7 @@ def make_rules(
         school_year=school_year or SchoolYear.objects.current(),
         bands=bands,
         base_rate=base_rate,
-        created_by=None,
+        actor=Scope.platform(academie.pk),
         max_referents=max_referents,
         max_referents_policy=policy,
     )
@@ -53,7 +54,7 @@ def add_referent(
         academie=establishment.academie,
         user=user,
         role=Role.RUPN,
-        granted_by=None,
+        actor=Scope.platform(establishment.academie_id),
         establishments=[establishment],
         school_year=school_year or SchoolYear.objects.current(),
     )

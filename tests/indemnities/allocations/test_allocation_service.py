@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.scopes import scope_for
+from audit.models import AuditEvent
 from establishments.models import PupilCount, SchoolYear
 from indemnities.models import Allocation, EnvelopeOverride, ReferentLimitPolicy
 from indemnities.services.allocations import allocation_set
@@ -21,9 +23,9 @@ D = Decimal
 
 def amounts_saved(imp: ImpWorld) -> dict[int, Decimal]:
     return dict(
-        Allocation.objects.filter(establishment=imp.establishment).values_list(
-            "referent_id", "amount"
-        )
+        Allocation.objects.current()
+        .filter(establishment=imp.establishment)
+        .values_list("referent_id", "amount")
     )
 
 
@@ -32,7 +34,7 @@ def allocate(imp: ImpWorld, amounts: dict, **kwargs):
         establishment=imp.establishment,
         school_year=SchoolYear.objects.current(),
         amounts=amounts,
-        set_by=imp.world.principal.user,
+        actor=scope_for(imp.world.principal),
         **kwargs,
     )
 
@@ -115,6 +117,18 @@ def test_zero_removes_an_allocation(imp: tuple[ImpWorld, ImpWorld]) -> None:
     allocate(poitiers, {first: D("625.00"), second: D("625.00")})
     allocate(poitiers, {first: D("0.00"), second: D("625.00")})
     assert amounts_saved(poitiers) == {second.pk: D("625.00")}
+    # Withdrawn, not deleted: the row and its history stay, and an amount reinstates it.
+    withdrawn = Allocation.objects.get(referent=first)
+    assert withdrawn.withdrawn_at is not None and withdrawn.amount == D("625.00")
+    verbs = list(
+        AuditEvent.objects.filter(target_id=withdrawn.pk, target_type="indemnities.allocation")
+        .order_by("created_at", "pk")
+        .values_list("verb", flat=True)
+    )
+    assert verbs == ["allocation.set", "allocation.withdraw"]
+    allocate(poitiers, {first: D("312.50")})
+    assert Allocation.objects.get(referent=first).pk == withdrawn.pk
+    assert amounts_saved(poitiers)[first.pk] == D("312.50")
 
 
 def test_override_is_the_envelope_in_force(imp: tuple[ImpWorld, ImpWorld]) -> None:
@@ -215,7 +229,7 @@ def test_no_rules_for_the_year_is_a_french_error(imp: tuple[ImpWorld, ImpWorld])
             establishment=poitiers.establishment,
             school_year=next_year,
             amounts={},
-            set_by=poitiers.world.principal.user,
+            actor=scope_for(poitiers.world.principal),
         )
     assert "Aucune règle IMP n’est définie pour l’année" in error.value.messages[0]
 
@@ -229,7 +243,7 @@ def test_certified_amount_cannot_change(imp: tuple[ImpWorld, ImpWorld]) -> None:
         status="full",
         months_done=None,
         comment="",
-        certified_by=poitiers.world.dane_admin,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     for amount in (D("625.00"), D("0")):
         with pytest.raises(ValidationError) as error:
@@ -261,11 +275,11 @@ def test_base_rate_of_the_year_sets_the_step(imp: tuple[ImpWorld, ImpWorld]) -> 
             establishment=college,
             school_year=next_year,
             amounts={referent: D("312.50")},
-            set_by=poitiers.world.principal.user,
+            actor=scope_for(poitiers.world.principal),
         )
     allocation_set(
         establishment=college,
         school_year=next_year,
         amounts={referent: D("750.00")},
-        set_by=poitiers.world.principal.user,
+        actor=scope_for(poitiers.world.principal),
     )

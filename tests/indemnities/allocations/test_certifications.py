@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.scopes import scope_for
 from establishments.models import SchoolYear
-from indemnities import letters_gate
 from indemnities.models import Allocation, ServiceCertification
 from indemnities.services.allocations import allocation_set
 from indemnities.services.certifications import certification_amount, service_certify
+from indemnities.services.letters import allocation_cover_by_letter
+from tests.factories import platform_of
 
 from .conftest import ImpWorld
 
@@ -25,7 +27,7 @@ def allocation(imp: tuple[ImpWorld, ImpWorld]) -> Allocation:
         establishment=poitiers.establishment,
         school_year=SchoolYear.objects.current(),
         amounts={poitiers.world.rupn: D("1250.00")},
-        set_by=poitiers.world.principal.user,
+        actor=scope_for(poitiers.world.principal),
     )
     return allocation
 
@@ -56,7 +58,7 @@ def test_dane_admin_certifies_partial_service(
         status="partial",
         months_done=4,
         comment="Arrêt maladie à partir de février.",
-        certified_by=poitiers.world.dane_admin,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     assert certification.amount == D("555.56")
     assert certification.months_done == 4
@@ -74,7 +76,7 @@ def test_full_and_none_set_the_months(
         status="full",
         months_done=3,  # ignored: a full service is nine months
         comment="",
-        certified_by=poitiers.world.dane_admin,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     assert (full.months_done, full.amount) == (9, D("1250.00"))
     none = service_certify(
@@ -82,8 +84,7 @@ def test_full_and_none_set_the_months(
         status="none",
         months_done=None,
         comment="Mission non assurée.",
-        certified_by=poitiers.world.dane_admin,
-        as_dane_correction=True,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     assert (none.months_done, none.amount, none.is_correction) == (0, D("0.00"), True)
 
@@ -114,7 +115,7 @@ def test_invalid_certifications_are_refused(
             status=status,
             months_done=months,
             comment=comment,
-            certified_by=poitiers.world.dane_admin,
+            actor=scope_for(poitiers.world.dane_admin),
         )
     assert message in " ".join(error.value.messages)
     assert ServiceCertification.objects.count() == 0
@@ -124,7 +125,7 @@ def test_principal_cannot_certify_without_issued_letter(
     imp: tuple[ImpWorld, ImpWorld], allocation: Allocation
 ) -> None:
     poitiers, _ = imp
-    assert not letters_gate.allocation_has_issued_letter(allocation)
+    assert allocation.letter_issued_at is None
     for member in (poitiers.world.principal, poitiers.world.deputy):
         with pytest.raises(ValidationError) as error:
             service_certify(
@@ -132,7 +133,7 @@ def test_principal_cannot_certify_without_issued_letter(
                 status="full",
                 months_done=None,
                 comment="",
-                certified_by=member,
+                actor=scope_for(member),
             )
         assert error.value.messages == [
             "La certification sera possible après l’émission de la lettre de mission."
@@ -141,18 +142,18 @@ def test_principal_cannot_certify_without_issued_letter(
 
 
 def test_principal_certifies_once_when_the_letter_is_issued(
-    imp: tuple[ImpWorld, ImpWorld], allocation: Allocation, monkeypatch: pytest.MonkeyPatch
+    imp: tuple[ImpWorld, ImpWorld], allocation: Allocation
 ) -> None:
     poitiers, _ = imp
-    monkeypatch.setattr(
-        "indemnities.services.certifications.allocation_has_issued_letter", lambda a: True
+    allocation_cover_by_letter(
+        allocation=allocation, letter_reference="LM-2026-TEST", actor=platform_of(allocation)
     )
     service_certify(
         allocation=allocation,
         status="full",
         months_done=None,
         comment="",
-        certified_by=poitiers.world.principal,
+        actor=scope_for(poitiers.world.principal),
     )
     with pytest.raises(ValidationError) as error:
         service_certify(
@@ -160,7 +161,7 @@ def test_principal_certifies_once_when_the_letter_is_issued(
             status="none",
             months_done=None,
             comment="Erreur",
-            certified_by=poitiers.world.deputy,
+            actor=scope_for(poitiers.world.deputy),
         )
     assert "seule la DANE peut le corriger" in error.value.messages[0]
     with pytest.raises(ValidationError):
@@ -169,8 +170,7 @@ def test_principal_certifies_once_when_the_letter_is_issued(
             status="none",
             months_done=None,
             comment="Erreur",
-            certified_by=poitiers.world.principal,
-            as_dane_correction=True,
+            actor=scope_for(poitiers.world.principal),
         )
     assert ServiceCertification.objects.count() == 1
 
@@ -186,17 +186,17 @@ def test_other_roles_cannot_certify(
             status="full",
             months_done=None,
             comment="",
-            certified_by=getattr(poitiers.world, role),
+            actor=scope_for(getattr(poitiers.world, role)),
         )
     assert error.value.messages == ["Vous ne pouvez pas certifier le service fait de ce référent."]
 
 
 def test_other_academie_cannot_certify(
-    imp: tuple[ImpWorld, ImpWorld], allocation: Allocation, monkeypatch: pytest.MonkeyPatch
+    imp: tuple[ImpWorld, ImpWorld], allocation: Allocation
 ) -> None:
     _, bordeaux = imp
-    monkeypatch.setattr(
-        "indemnities.services.certifications.allocation_has_issued_letter", lambda a: True
+    allocation_cover_by_letter(
+        allocation=allocation, letter_reference="LM-2026-TEST", actor=platform_of(allocation)
     )
     for member in (bordeaux.world.dane_admin, bordeaux.world.principal):
         with pytest.raises(ValidationError):
@@ -205,7 +205,7 @@ def test_other_academie_cannot_certify(
                 status="full",
                 months_done=None,
                 comment="",
-                certified_by=member,
+                actor=scope_for(member),
             )
     assert ServiceCertification.objects.count() == 0
 
@@ -215,44 +215,20 @@ def test_dane_correction_keeps_history(
 ) -> None:
     poitiers, _ = imp
     admin = poitiers.world.dane_admin
-    with pytest.raises(ValidationError) as error:
-        service_certify(
-            allocation=allocation,
-            status="full",
-            months_done=None,
-            comment="",
-            certified_by=admin,
-            as_dane_correction=True,
-        )
-    assert error.value.messages == ["Il n’y a pas encore de certification à corriger."]
     first = service_certify(
-        allocation=allocation, status="full", months_done=None, comment="", certified_by=admin
+        allocation=allocation, status="full", months_done=None, comment="", actor=scope_for(admin)
     )
-    with pytest.raises(ValidationError):  # a second plain certification is not a correction
-        service_certify(
-            allocation=allocation, status="full", months_done=None, comment="", certified_by=admin
-        )
+    assert not first.is_correction
+    # The DANE certifying again an allocation already certified is a correction of it.
     correction = service_certify(
         allocation=allocation,
         status="partial",
         months_done=6,
         comment="Mission arrêtée fin mars.",
-        certified_by=admin,
-        as_dane_correction=True,
+        actor=scope_for(admin),
     )
     history = list(allocation.certifications.all())
     assert history == [correction, first]
     assert correction.is_correction and correction.amount == D("833.33")
     first.refresh_from_db()
     assert (first.status, first.amount) == ("full", D("1250.00"))
-
-
-def test_gate_answers_false_until_the_letters_app_registers_its_check(
-    allocation: Allocation,
-) -> None:
-    assert letters_gate.allocation_has_issued_letter(allocation) is False
-    letters_gate.register_issued_letter_check(lambda a: a.pk == allocation.pk)
-    try:
-        assert letters_gate.allocation_has_issued_letter(allocation) is True
-    finally:
-        letters_gate.register_issued_letter_check(None)

@@ -14,10 +14,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from accounts.scopes import scope_for
 from establishments.models import SchoolYear
 from indemnities.models import Allocation
 from indemnities.services import allocations as allocations_service
 from indemnities.services.allocations import allocation_set
+from tenancy.guard import academie_scope
 
 from .conftest import ImpWorld
 
@@ -39,8 +41,8 @@ def test_two_simultaneous_saves_cannot_exceed_the_envelope(
     first, second, _ = poitiers.referents
     # Each save fits alone (1 875 € and 1 250 € in a 2 500 € envelope), not both together.
     plans = [
-        (poitiers.world.principal.user, {first: Decimal("1875.00")}),
-        (poitiers.world.deputy.user, {second: Decimal("1250.00")}),
+        (scope_for(poitiers.world.principal), {first: Decimal("1875.00")}),
+        (scope_for(poitiers.world.deputy), {second: Decimal("1250.00")}),
     ]
     # Widen the window between taking the lock and reading the current allocations: without
     # the lock both transactions would read an empty establishment and both would save.
@@ -54,15 +56,17 @@ def test_two_simultaneous_saves_cannot_exceed_the_envelope(
     barrier = threading.Barrier(len(plans))
     outcomes: list[str] = []
 
-    def save(user, amounts) -> None:  # type: ignore[no-untyped-def]
+    def save(actor, amounts) -> None:  # type: ignore[no-untyped-def]
         try:
             barrier.wait(timeout=10)
-            allocation_set(
-                establishment=poitiers.establishment,
-                school_year=year,
-                amounts=amounts,
-                set_by=user,
-            )
+            # A thread of its own, as a request or a task would be: it opens its académie.
+            with academie_scope(actor.academie_id):
+                allocation_set(
+                    establishment=poitiers.establishment,
+                    school_year=year,
+                    amounts=amounts,
+                    actor=actor,
+                )
             outcomes.append("saved")
         except ValidationError as error:
             outcomes.append("refused: " + " ".join(error.messages))

@@ -69,7 +69,7 @@ def test_demo_allocations() -> None:
                 assert allocation.referent.academie_id == academie.pk
                 assert allocation.referent.school_year_id == year.pk
             envelopes = envelopes_for(
-                academie=academie,
+                academie_id=academie.pk,
                 school_year=year,
                 establishments=academie.establishments.filter(pk__in=totals),
             )

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.scopes import scope_for
 from establishments.models import Establishment, SchoolYear
 from indemnities.models import ServiceCertification
 from indemnities.services.allocations import allocation_set
@@ -57,21 +58,21 @@ def payroll(imp: tuple[ImpWorld, ImpWorld]) -> tuple[ImpWorld, ImpWorld]:
         last_name="Durand",
         civility="mme",
     )
-    by = world.principal.user
+    by = scope_for(world.principal)
     allocations = {
         a.referent_id: a
         for a in allocation_set(
             establishment=world.establishment,
             school_year=year,
             amounts={bernard: D("625.00"), benali: D("1250.00")},
-            set_by=by,
+            actor=by,
         )
     }
     allocation_set(
         establishment=world.other_establishment,
         school_year=year,
         amounts={durand: D("1875.00")},
-        set_by=by,
+        actor=by,
     )
     admin = world.dane_admin
     _certify_at(
@@ -80,7 +81,7 @@ def payroll(imp: tuple[ImpWorld, ImpWorld]) -> tuple[ImpWorld, ImpWorld]:
         status="none",
         months_done=None,
         comment="Saisie erronée",
-        certified_by=admin,
+        actor=scope_for(admin),
     )
     _certify_at(
         datetime.datetime(2027, 6, 30, 8, 0, tzinfo=UTC),
@@ -88,8 +89,7 @@ def payroll(imp: tuple[ImpWorld, ImpWorld]) -> tuple[ImpWorld, ImpWorld]:
         status="full",
         months_done=None,
         comment="",
-        certified_by=admin,
-        as_dane_correction=True,
+        actor=scope_for(admin),
     )
     # 22:30 UTC is already the 1st of July in Paris: the date is the local one.
     _certify_at(
@@ -98,14 +98,14 @@ def payroll(imp: tuple[ImpWorld, ImpWorld]) -> tuple[ImpWorld, ImpWorld]:
         status="partial",
         months_done=4,
         comment="Mutation en janvier",
-        certified_by=admin,
+        actor=scope_for(admin),
     )
     # Another académie's allocation never appears in Poitiers' export.
     allocation_set(
         establishment=bordeaux.establishment,
         school_year=year,
         amounts={bordeaux.world.rupn: D("1250.00")},
-        set_by=bordeaux.world.principal.user,
+        actor=scope_for(bordeaux.world.principal),
     )
     return poitiers, bordeaux
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.scopes import scope_for
 from establishments.models import SchoolYear
 from indemnities.models import Allocation, ServiceCertification
 from indemnities.services.allocations import allocation_set
@@ -53,7 +54,7 @@ def allocate(imp: ImpWorld, amounts: dict) -> list[Allocation]:
         establishment=imp.establishment,
         school_year=year(),
         amounts=amounts,
-        set_by=imp.world.principal.user,
+        actor=scope_for(imp.world.principal),
     )
 
 
@@ -246,7 +247,7 @@ def test_allocation_of_another_establishment_is_404(imp: tuple[ImpWorld, ImpWorl
         establishment=poitiers.world.other_establishment,
         school_year=year(),
         amounts={referent: D("1250.00")},
-        set_by=poitiers.world.dane_admin.user,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     client = client_acting_as(poitiers.world.dane_admin)
     for pk in (other.pk, "abc", "", 999999):
@@ -353,14 +354,14 @@ def test_budget_totals(imp: tuple[ImpWorld, ImpWorld]) -> None:
         status="partial",
         months_done=4,
         comment="Départ",
-        certified_by=poitiers.world.dane_admin,
+        actor=scope_for(poitiers.world.dane_admin),
     )
     make_establishment(academie=poitiers.world.academie, pupils=None, name="Collège Sans Effectif")
     allocation_set(
         establishment=bordeaux.establishment,
         school_year=year(),
         amounts={bordeaux.world.rupn: D("1250.00")},
-        set_by=bordeaux.world.principal.user,
+        actor=scope_for(bordeaux.world.principal),
     )
     response = client_acting_as(poitiers.world.dane_admin).get(reverse("indemnities:budget"))
     assert response.status_code == 200
@@ -411,7 +412,7 @@ def _fill(imp: ImpWorld, count: int, start: int = 0) -> None:
             establishment=school,
             school_year=year(),
             amounts={referents[0]: D("625.00"), referents[1]: D("312.50")},
-            set_by=imp.world.dane_admin.user,
+            actor=scope_for(imp.world.dane_admin),
         )
         if index % 3 == 0:
             service_certify(
@@ -419,7 +420,7 @@ def _fill(imp: ImpWorld, count: int, start: int = 0) -> None:
                 status="full",
                 months_done=None,
                 comment="",
-                certified_by=imp.world.dane_admin,
+                actor=scope_for(imp.world.dane_admin),
             )
 
 

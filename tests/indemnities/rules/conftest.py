@@ -8,6 +8,7 @@ from establishments.models import Academie, Establishment, SchoolYear
 from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
 from indemnities.models import DEFAULT_MULTIPLES, ImpRuleSet, ReferentLimitPolicy
 from indemnities.services.rules import rule_set_create_from_table
+from tenancy.scope import Scope
 from tests.factories import make_establishment
 
 
@@ -25,7 +26,7 @@ def make_rules(
         bands=bands,
         base_rate=base_rate,
         multiples=DEFAULT_MULTIPLES,
-        created_by=None,
+        actor=Scope.platform(academie.pk),
         max_referents_policy=policy,
     )
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.scopes import scope_for
+from audit.models import AuditEvent
 from establishments.models import EstablishmentCategory as C
 from establishments.models import EstablishmentType as T
 from establishments.models import PupilCount, SchoolYear
@@ -16,24 +18,23 @@ from indemnities.models import (
     EnvelopeBand,
     EnvelopeOverride,
     ImpMultiple,
-    ImpRuleChange,
     ImpRuleSet,
     ReferentLimitPolicy,
 )
+from indemnities.previews import envelope_changes_preview
+from indemnities.rules_validation import rules_errors, rules_warnings
 from indemnities.services.envelopes import (
     envelope_override_clear,
     envelope_override_set,
     envelope_override_warnings,
 )
 from indemnities.services.rules import (
-    envelope_changes_preview,
     rule_set_copy_from_previous_year,
     rule_set_lock,
     rule_set_rows,
     rule_set_update,
-    rules_errors,
-    rules_warnings,
 )
+from tests.factories import platform_of
 from tests.indemnities.rules.conftest import establishment_with, make_rules
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,9 @@ D = Decimal
 
 def envelope_of(establishment, school_year):
     return envelopes_for(
-        academie=establishment.academie, school_year=school_year, establishments=[establishment]
+        academie_id=establishment.academie_id,
+        school_year=school_year,
+        establishments=[establishment],
     )[establishment.pk]
 
 
@@ -112,13 +115,13 @@ def test_the_two_academies_differ_for_the_same_school(ruled, year):
 
 def test_rule_change_in_a_new_year_leaves_the_previous_year_intact(poitiers, year, previous_year):
     old_rules = make_rules(poitiers.academie, previous_year)
-    rule_set_lock(rule_set=old_rules, locked_by=None)
+    rule_set_lock(rule_set=old_rules, actor=platform_of(old_rules))
     college = establishment_with(poitiers.academie, T.COLLEGE, 250, previous_year)
     PupilCount.objects.create(
         academie=poitiers.academie, establishment=college, school_year=year, pupils=250
     )
     new_rules = rule_set_copy_from_previous_year(
-        academie=poitiers.academie, school_year=year, created_by=poitiers.dane_admin.user
+        academie=poitiers.academie, school_year=year, actor=scope_for(poitiers.dane_admin)
     )
     before = envelope_of(college, previous_year).amount
     rule_set_update(
@@ -133,7 +136,7 @@ def test_rule_change_in_a_new_year_leaves_the_previous_year_intact(poitiers, yea
             (C.LYCEE, 0, None, D("3")),
             (C.EREA, 0, None, D("2")),
         ],
-        changed_by=poitiers.dane_admin.user,
+        actor=scope_for(poitiers.dane_admin),
     )
     assert envelope_of(college, year).amount == D("1300.00")
     assert envelope_of(college, previous_year).amount == before == D("2500.00")
@@ -156,17 +159,18 @@ def rule_set_rows_sorted(bands):
 def test_copy_needs_a_previous_year_and_an_empty_year(poitiers, year, previous_year):
     with pytest.raises(ValidationError, match="Aucune année antérieure"):
         rule_set_copy_from_previous_year(
-            academie=poitiers.academie, school_year=year, created_by=None
+            academie=poitiers.academie, school_year=year, actor=platform_of(poitiers.academie)
         )
     make_rules(poitiers.academie, previous_year)
     copy = rule_set_copy_from_previous_year(
-        academie=poitiers.academie, school_year=year, created_by=None
+        academie=poitiers.academie, school_year=year, actor=platform_of(poitiers.academie)
     )
     assert copy.pk != ImpRuleSet.objects.get(school_year=previous_year).pk
-    assert copy.changes.get().description.startswith("Création par copie")
+    created = AuditEvent.objects.get(verb="rules.create", target_id=copy.pk)
+    assert "par copie de celles de" in created.summary
     with pytest.raises(ValidationError, match="existent déjà"):
         rule_set_copy_from_previous_year(
-            academie=poitiers.academie, school_year=year, created_by=None
+            academie=poitiers.academie, school_year=year, actor=platform_of(poitiers.academie)
         )
 
 
@@ -175,7 +179,7 @@ def test_copy_ignores_other_academies(worlds, year, previous_year):
     make_rules(bordeaux.academie, previous_year, bands=BORDEAUX_BANDS)
     with pytest.raises(ValidationError):
         rule_set_copy_from_previous_year(
-            academie=poitiers.academie, school_year=year, created_by=None
+            academie=poitiers.academie, school_year=year, actor=platform_of(poitiers.academie)
         )
 
 
@@ -204,16 +208,18 @@ def test_override_is_used_and_keeps_its_justification(ruled, year):
         school_year=year,
         amount=D("1875.00"),
         justification="Cité scolaire : deux sites à couvrir.",
-        set_by=poitiers.dane_admin.user,
+        actor=scope_for(poitiers.dane_admin),
     )
     envelope = envelope_of(college, year)
     assert envelope.amount == D("1875.00")
     assert envelope.computed_amount == D("1250.00")
     assert envelope.is_overridden
     assert envelope.override_justification == "Cité scolaire : deux sites à couvrir."
-    rule_set = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
-    assert rule_set.changes.filter(description__contains="ajustée").exists()
-    envelope_override_clear(establishment=college, school_year=year, cleared_by=None)
+    adjusted = AuditEvent.objects.get(verb="envelope.override", establishment=college)
+    assert adjusted.actor == poitiers.dane_admin.user
+    assert "de 1\u202f250,00\u00a0€ à 1\u202f875,00\u00a0€" in adjusted.summary
+    assert adjusted.reason == "Cité scolaire : deux sites à couvrir."
+    envelope_override_clear(establishment=college, school_year=year, actor=platform_of(college))
     assert envelope_of(college, year).amount == D("1250.00")
 
 
@@ -234,7 +240,7 @@ def test_override_refuses_bad_input(ruled, year, amount, justification, message)
             school_year=year,
             amount=amount,
             justification=justification,
-            set_by=None,
+            actor=platform_of(college),
         )
     assert not EnvelopeOverride.objects.exists()
 
@@ -255,7 +261,7 @@ def test_override_below_allocations_is_refused(ruled, year):
             school_year=year,
             amount=D("625.00"),
             justification="Réduction demandée par le rectorat.",
-            set_by=None,
+            actor=platform_of(establishment),
         )
 
 
@@ -308,7 +314,7 @@ GOOD_BANDS = [
 def test_invalid_rules_save_nothing(poitiers, year, changes, message):
     rule_set = make_rules(poitiers.academie, year)
     counts = (
-        ImpRuleChange.objects.count(),
+        AuditEvent.objects.count(),
         EnvelopeBand.objects.count(),
         ImpMultiple.objects.count(),
     )
@@ -322,10 +328,10 @@ def test_invalid_rules_save_nothing(poitiers, year, changes, message):
         **changes,
     }
     with pytest.raises(ValidationError) as raised:
-        rule_set_update(rule_set=rule_set, changed_by=None, **values)
+        rule_set_update(rule_set=rule_set, actor=platform_of(rule_set), **values)
     assert any(message in m for m in raised.value.messages), raised.value.messages
     assert counts == (
-        ImpRuleChange.objects.count(),
+        AuditEvent.objects.count(),
         EnvelopeBand.objects.count(),
         ImpMultiple.objects.count(),
     )
@@ -359,20 +365,23 @@ def test_warnings_for_missing_category_and_open_end():
 def test_update_records_who_and_what(poitiers, year):
     rule_set = make_rules(poitiers.academie, year)
     user = poitiers.dane_admin.user
-    change = rule_set_update(
+    rule_set_update(
         rule_set=rule_set,
         base_rate=D("1250.00"),
         max_referents=2,
         max_referents_policy=ReferentLimitPolicy.FORBIDDEN,
         multiples=[D("0.25"), D("0.5"), D("1")],
         bands=GOOD_BANDS,
-        changed_by=user,
+        actor=scope_for(poitiers.dane_admin),
     )
-    assert change.changed_by == user
+    change = AuditEvent.objects.get(verb="rules.update")
+    assert change.actor == user
+    assert change.actor_membership_id == poitiers.dane_admin.pk
+    assert change.before is not None and change.after is not None
     assert change.before["max_referents"] == 3
     assert change.after["max_referents"] == 2
     assert change.after["multiples"] == ["0.25", "0.5", "1"]
-    assert "2 référents au plus" in change.description
+    assert "2 référents au plus" in change.summary
     rule_set.refresh_from_db()
     assert rule_set.max_referents_policy == ReferentLimitPolicy.FORBIDDEN
     assert rule_set.updated_by == user
@@ -384,16 +393,16 @@ def test_update_records_who_and_what(poitiers, year):
             max_referents_policy=ReferentLimitPolicy.FORBIDDEN,
             multiples=[D("0.25"), D("0.5"), D("1")],
             bands=GOOD_BANDS,
-            changed_by=user,
+            actor=scope_for(poitiers.dane_admin),
         )
 
 
 def test_locked_year_refuses_edits(poitiers, year):
     rule_set = make_rules(poitiers.academie, year)
-    rule_set_lock(rule_set=rule_set, locked_by=None)
-    rule_set_lock(rule_set=rule_set, locked_by=None)  # idempotent
+    rule_set_lock(rule_set=rule_set, actor=platform_of(rule_set))
+    rule_set_lock(rule_set=rule_set, actor=platform_of(rule_set))  # idempotent
     assert rule_set.is_locked
-    changes = ImpRuleChange.objects.count()
+    changes = AuditEvent.objects.count()
     with pytest.raises(ValidationError, match="figées"):
         rule_set_update(
             rule_set=rule_set,
@@ -402,9 +411,9 @@ def test_locked_year_refuses_edits(poitiers, year):
             max_referents_policy=ReferentLimitPolicy.WARNING,
             multiples=[D("1")],
             bands=GOOD_BANDS,
-            changed_by=None,
+            actor=platform_of(rule_set),
         )
-    assert ImpRuleChange.objects.count() == changes
+    assert AuditEvent.objects.count() == changes
     rule_set.refresh_from_db()
     assert rule_set.base_rate == D("1250.00")
 
@@ -421,7 +430,7 @@ def test_preview_lists_exactly_the_changed_establishments(ruled, year):
         school_year=year,
         amount=D("2500.00"),
         justification="Garde son enveloppe malgré les règles.",
-        set_by=None,
+        actor=platform_of(overridden),
     )
     establishment_with(bordeaux.academie, T.COLLEGE, 250, year)
     rule_set = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)

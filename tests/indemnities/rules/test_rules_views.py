@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEvent
 from establishments.models import EstablishmentCategory as C
 from establishments.models import EstablishmentType as T
 from establishments.models import SchoolYear
@@ -13,13 +14,13 @@ from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
 from indemnities.models import (
     EnvelopeBand,
     EnvelopeOverride,
-    ImpRuleChange,
     ImpRuleSet,
     ReferentLimitPolicy,
 )
 from indemnities.services.envelopes import envelope_override_set
 from indemnities.services.rules import rule_set_lock, rule_set_rows
 from tests.conftest import client_acting_as
+from tests.factories import platform_of
 from tests.indemnities.rules.conftest import establishment_with, make_rules
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +37,31 @@ def edit_url(year):
 
 
 def copy_url(year):
-    return f"/indemnites/regles/{year.start_year}/creer/"
+    return f"/indemnites/regles/{year.start_year}/copier/"
+
+
+def default_url(year):
+    return f"/indemnites/regles/{year.start_year}/par-defaut/"
+
+
+EDIT_ACTION_PATHS = {"edit": "", "add_row": "ligne/", "preview": "apercu/", "save": "enregistrer/"}
+
+
+def post_rules(client, year, data, **kwargs):
+    """Post the rules form as its button would: each action has its own URL."""
+    data = dict(data)
+    action = data.pop("action", "save")
+    if isinstance(action, list):
+        action = action[0]
+    return client.post(edit_url(year) + EDIT_ACTION_PATHS[action], data, **kwargs)
 
 
 def override_url(establishment, year):
     return f"/indemnites/enveloppes/{establishment.pk}/{year.start_year}/ajuster/"
+
+
+def clear_url(establishment, year):
+    return f"/indemnites/enveloppes/{establishment.pk}/{year.start_year}/retablir/"
 
 
 def form_data(
@@ -83,7 +104,7 @@ NEW_POITIERS = [
 
 def snapshot():
     return (
-        ImpRuleChange.objects.count(),
+        AuditEvent.objects.count(),
         EnvelopeBand.objects.count(),
         sorted(ImpRuleSet.objects.values_list("pk", "base_rate", "max_referents")),
         sorted(EnvelopeOverride.objects.values_list("pk", "amount")),
@@ -100,7 +121,7 @@ def test_rules_page_shows_own_rules_and_history(ruled, year):
     body = response.content.decode()
     assert "1\u202f250,00\u00a0€" in body
     assert "de 0 à 200" in body and "201 et plus" in body
-    assert "Création des règles IMP" in body
+    assert "a créé les règles IMP de" in body
     assert "Modifier les règles" in body
     # Bordeaux's table has a band 301–600 that Poitiers does not.
     assert "de 301 à 600" not in body
@@ -133,7 +154,7 @@ def test_next_year_can_be_prepared(poitiers, year):
     assert client.get(f"/indemnites/regles/{next_year}/modifier/").status_code == 302
     # Looking is not creating: the next year appears only once its rules are made.
     assert not SchoolYear.objects.filter(start_year=next_year).exists()
-    response = client.post(f"/indemnites/regles/{next_year}/creer/", {"source": "default"})
+    response = client.post(f"/indemnites/regles/{next_year}/par-defaut/", {})
     assert response.status_code == 302
     rule_set = ImpRuleSet.objects.get(school_year__start_year=next_year)
     assert rule_set_rows(rule_set) == sorted(POITIERS_BANDS, key=lambda r: (r[0], r[1]))
@@ -143,22 +164,21 @@ def test_next_year_can_be_prepared(poitiers, year):
 def test_copy_previous_year_from_the_browser(poitiers, year, previous_year):
     make_rules(poitiers.academie, previous_year, bands=BORDEAUX_BANDS)
     client = client_acting_as(poitiers.dane_admin)
-    response = client.post(copy_url(year), {"source": "previous"}, follow=True)
+    response = client.post(copy_url(year), {}, follow=True)
     assert "sont créées" in response.content.decode()
     copy = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
     assert rule_set_rows(copy) == sorted(BORDEAUX_BANDS, key=lambda r: (r[0], r[1]))
-    assert copy.changes.get().changed_by == poitiers.dane_admin.user
+    created = AuditEvent.objects.get(verb="rules.create", target_id=copy.pk)
+    assert created.actor == poitiers.dane_admin.user
     # A second copy is refused with a message and changes nothing.
     before = snapshot()
-    response = client.post(copy_url(year), {"source": "previous"}, follow=True)
+    response = client.post(copy_url(year), {}, follow=True)
     assert "existent déjà" in response.content.decode()
     assert snapshot() == before
 
 
 def test_copy_without_previous_year_says_so(poitiers, year):
-    response = client_acting_as(poitiers.dane_admin).post(
-        copy_url(year), {"source": "previous"}, follow=True
-    )
+    response = client_acting_as(poitiers.dane_admin).post(copy_url(year), {}, follow=True)
     assert "Aucune année antérieure" in response.content.decode()
     assert not ImpRuleSet.objects.exists()
 
@@ -183,7 +203,7 @@ def test_edit_form_lists_the_bands(ruled, year):
 def test_add_row_adds_a_blank_band(ruled, year):
     poitiers, _ = ruled
     data = form_data(POITIERS_BANDS, action="add_row", initial=5)
-    response = client_acting_as(poitiers.dane_admin).post(edit_url(year), data)
+    response = post_rules(client_acting_as(poitiers.dane_admin), year, data)
     assert response.status_code == 200
     assert "Ligne 6" in response.content.decode()
     assert 'name="bands-5-category"' in response.content.decode()
@@ -194,8 +214,8 @@ def test_preview_lists_changed_envelopes_and_saves_nothing(ruled, year):
     mid = establishment_with(poitiers.academie, T.COLLEGE, 250, year)
     unchanged = establishment_with(poitiers.academie, T.COLLEGE, 150, year)
     before = snapshot()
-    response = client_acting_as(poitiers.dane_admin).post(
-        edit_url(year), form_data(NEW_POITIERS, action="preview")
+    response = post_rules(
+        client_acting_as(poitiers.dane_admin), year, form_data(NEW_POITIERS, action="preview")
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -204,26 +224,29 @@ def test_preview_lists_changed_envelopes_and_saves_nothing(ruled, year):
     assert unchanged.name not in body
     assert "-1\u202f250,00\u00a0€" in body
     assert "2 établissements dont l’enveloppe" in body
-    assert 'value="save"' in body and 'type="hidden"' in body
+    assert f"/indemnites/regles/{year.start_year}/modifier/enregistrer/" in body
+    assert 'type="hidden"' in body
     assert snapshot() == before
 
 
 def test_save_records_the_change(ruled, year):
     poitiers, _ = ruled
     client = client_acting_as(poitiers.dane_admin)
-    response = client.post(
-        edit_url(year), form_data(NEW_POITIERS, base_rate="1300,00", policy="forbidden")
+    response = post_rules(
+        client, year, form_data(NEW_POITIERS, base_rate="1300,00", policy="forbidden")
     )
     assert response.status_code == 302
     rule_set = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
     assert rule_set.base_rate == D("1300.00")
     assert rule_set.max_referents_policy == ReferentLimitPolicy.FORBIDDEN
     assert (C.COLLEGE, 0, 300, D("1")) in rule_set_rows(rule_set)
-    change = rule_set.changes.all()[0]
-    assert change.changed_by == poitiers.dane_admin.user
-    assert "taux de base 1250 € → 1300 €" in change.description
-    assert "tranches ajoutées : Collège 0 à 300 élèves = 1 IMP" in change.description
-    assert "tranches retirées : Collège 0 à 200 élèves = 1 IMP" in change.description
+    change = AuditEvent.objects.filter(verb="rules.update").latest("created_at")
+    assert change.actor == poitiers.dane_admin.user
+    assert change.actor_role == "dane_admin"
+    assert change.target_id == rule_set.pk
+    assert "taux de base 1250 € → 1300 €" in change.summary
+    assert "tranches ajoutées : Collège 0 à 300 élèves = 1 IMP" in change.summary
+    assert "tranches retirées : Collège 0 à 200 élèves = 1 IMP" in change.summary
     page = client.get(response["Location"]).content.decode()
     assert "enregistrées" in page and poitiers.dane_admin.user.full_name in page
 
@@ -232,7 +255,7 @@ def test_save_after_preview_with_the_hidden_data(ruled, year):
     """The confirm button posts back what the preview carried."""
     poitiers, _ = ruled
     client = client_acting_as(poitiers.dane_admin)
-    preview = client.post(edit_url(year), form_data(NEW_POITIERS, action="preview"))
+    preview = post_rules(client, year, form_data(NEW_POITIERS, action="preview"))
     import re
 
     fields = re.findall(
@@ -242,7 +265,7 @@ def test_save_after_preview_with_the_hidden_data(ruled, year):
     for name, value in fields:
         data.setdefault(name, []).append(value)
     data["action"] = ["save"]
-    response = client.post(edit_url(year), data)
+    response = post_rules(client, year, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     rule_set = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
     assert (C.COLLEGE, 301, None, D("2")) in rule_set_rows(rule_set)
@@ -268,8 +291,8 @@ def test_invalid_rules_are_refused_with_a_french_message(
 ):
     poitiers, _ = ruled
     before = snapshot()
-    response = client_acting_as(poitiers.dane_admin).post(
-        edit_url(year), form_data(bands, action=action, **extra)
+    response = post_rules(
+        client_acting_as(poitiers.dane_admin), year, form_data(bands, action=action, **extra)
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -281,14 +304,14 @@ def test_invalid_rules_are_refused_with_a_french_message(
 def test_locked_year_is_read_only(ruled, year):
     poitiers, _ = ruled
     rule_set = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
-    rule_set_lock(rule_set=rule_set, locked_by=None)
+    rule_set_lock(rule_set=rule_set, actor=platform_of(rule_set))
     client = client_acting_as(poitiers.dane_admin)
     page = client.get(edit_url(year))
     assert page.status_code == 200
     assert "lecture seule" in page.content.decode()
     assert "<form" not in page.content.decode().split('id="contenu"')[1]
     before = snapshot()
-    response = client.post(edit_url(year), form_data(NEW_POITIERS))
+    response = post_rules(client, year, form_data(NEW_POITIERS))
     assert response.status_code == 409
     assert "figées" in response.content.decode()
     assert snapshot() == before
@@ -313,7 +336,7 @@ def test_envelope_list_flags_and_overrides(ruled, year):
         school_year=year,
         amount=D("3125.00"),
         justification="Lycée avec deux sections de BTS.",
-        set_by=None,
+        actor=platform_of(adjusted),
     )
     response = client_acting_as(poitiers.dane_admin).get("/indemnites/enveloppes/")
     assert response.status_code == 200
@@ -376,7 +399,7 @@ def test_envelope_list_query_count_is_constant(ruled, year):
                 school_year=year,
                 amount=D("625.00"),
                 justification="Ajustement de test suffisant.",
-                set_by=None,
+                actor=platform_of(establishment),
             )
     many = count_queries()  # 30 establishments
     assert few == many
@@ -401,7 +424,7 @@ def test_override_from_the_browser(ruled, year):
     page = client.get(response["Location"]).content.decode()
     assert "n’est pas un multiple du quart de taux" in page
     assert "Fusion de deux collèges à la rentrée." in page
-    response = client.post(url, {"action": "clear"})
+    response = client.post(clear_url(poitiers.establishment, year), {})
     assert response.status_code == 302
     assert not EnvelopeOverride.objects.exists()
 
@@ -420,7 +443,7 @@ def test_override_needs_a_justification(ruled, year):
 def test_clear_without_override_is_a_clear_error(ruled, year):
     poitiers, _ = ruled
     response = client_acting_as(poitiers.dane_admin).post(
-        override_url(poitiers.establishment, year), {"action": "clear"}
+        clear_url(poitiers.establishment, year), {}
     )
     assert response.status_code == 400
     assert "n’est pas ajustée" in response.content.decode()
@@ -436,7 +459,7 @@ def test_other_academie_gets_404_on_establishment_urls(ruled, year):
         school_year=year,
         amount=D("1250.00"),
         justification="Ajustement bordelais existant.",
-        set_by=None,
+        actor=platform_of(bordeaux.establishment),
     )
     client = client_acting_as(poitiers.dane_admin)
     before = snapshot()
@@ -446,7 +469,7 @@ def test_other_academie_gets_404_on_establishment_urls(ruled, year):
         client.post(url, {"amount": "0", "justification": "Tentative hors académie."}).status_code
         == 404
     )
-    assert client.post(url, {"action": "clear"}).status_code == 404
+    assert client.post(clear_url(bordeaux.establishment, year), {}).status_code == 404
     assert snapshot() == before
     # An unknown year too.
     own = poitiers.establishment
@@ -468,7 +491,7 @@ def test_year_urls_only_reach_own_rules(ruled, year):
     before = snapshot()
     body = client.get(edit_url(year)).content.decode()
     assert 'value="301"' in body  # Bordeaux's bands, never Poitiers'
-    client.post(edit_url(year), form_data(NEW_POITIERS))
+    post_rules(client, year, form_data(NEW_POITIERS))
     poitiers_rules = ImpRuleSet.objects.get(academie=poitiers.academie, school_year=year)
     assert rule_set_rows(poitiers_rules) == sorted(POITIERS_BANDS, key=lambda r: (r[0], r[1]))
     assert snapshot() != before  # Bordeaux's own rules changed…
@@ -483,8 +506,8 @@ def test_rules_pages_are_for_dane_admins(ruled, year, role):
     before = snapshot()
     assert client.get(rules_url()).status_code == 403
     assert client.get(edit_url(year)).status_code == 403
-    assert client.post(edit_url(year), form_data(NEW_POITIERS)).status_code == 403
-    assert client.post(copy_url(year), {"source": "default"}).status_code == 403
+    assert post_rules(client, year, form_data(NEW_POITIERS)).status_code == 403
+    assert client.post(default_url(year), {}).status_code == 403
     assert client.get(override_url(poitiers.establishment, year)).status_code == 403
     assert (
         client.post(

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.scopes import scope_for
 from establishments.models import SchoolYear
 from indemnities.models import ServiceStatus
 from indemnities.services.allocations import allocation_set
@@ -24,7 +25,7 @@ def test_referent_home_shows_their_own_imp_only(worlds):
         establishment=poitiers.establishment,
         school_year=year,
         amounts={poitiers.rupn: Decimal("1250.00"), colleague: Decimal("625.00")},
-        set_by=poitiers.principal.user,
+        actor=scope_for(poitiers.principal),
     )
     body = client.get("/").content.decode()
     assert "1\u202f250,00\u00a0€" in body
@@ -37,8 +38,7 @@ def test_referent_home_shows_their_own_imp_only(worlds):
         status=ServiceStatus.PARTIAL,
         months_done=3,
         comment="Arrivé en cours d’année.",
-        certified_by=poitiers.dane_admin,
-        as_dane_correction=False,
+        actor=scope_for(poitiers.dane_admin),
     )
     assert "416,67" in client.get("/").content.decode()
     # Other roles' homes carry no referent block.
