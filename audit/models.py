@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -9,6 +10,11 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.guard import TenantManager
+
+
+def _now() -> datetime.datetime:
+    # Looked up at each call (not bound at import), so that tests can set the clock.
+    return timezone.now()
 
 
 class AppendOnlyError(Exception):
@@ -79,7 +85,7 @@ class AuditEvent(models.Model):
     before = models.JSONField("avant", null=True, blank=True)
     after = models.JSONField("après", null=True, blank=True)
     ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
-    created_at = models.DateTimeField("date", default=timezone.now)
+    created_at = models.DateTimeField("date", default=_now)
 
     objects = TenantManager.from_queryset(AuditEventQuerySet)()
 
