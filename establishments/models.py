@@ -27,6 +27,12 @@ class Academie(models.Model):
         unique=True,
         help_text="Code de l’académie dans l’Annuaire de l’éducation (Poitiers : 13).",
     )
+    region_academique = models.CharField(
+        "région académique",
+        max_length=100,
+        blank=True,
+        help_text="Région académique de l’académie (Poitiers : Nouvelle-Aquitaine).",
+    )
     mfa_required_for_dane = models.BooleanField(
         "double authentification obligatoire pour la DANE",
         default=True,
