@@ -34,7 +34,7 @@ def test_person_without_role_gets_the_service_name_alone(worlds):
 
 
 def test_email_confirmation_names_the_service(db):
-    user = User.objects.create_user(email="sans.verification@test.fr", password=PASSWORD)
+    user = User.objects.create_user(email="confirmation.rupn@test.fr", password=PASSWORD)
     Client().post("/comptes/login/", {"login": user.email, "password": PASSWORD})
     body = next(m.body for m in mail.outbox if "/comptes/confirm-email/" in m.body)
     assert "Référents numériques (RUPN)" in body
