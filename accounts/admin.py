@@ -294,3 +294,7 @@ class InvitationAdmin(admin.ModelAdmin):
             invitation_cancel(invitation=invitation, cancelled_by=cast(User, request.user))
             count += 1
         self.message_user(request, f"{count} invitation(s) annulée(s).", messages.SUCCESS)
+
+
+# allauth's authenticators, in French.
+from accounts import admin_mfa  # noqa: E402, F401

@@ -98,11 +98,11 @@ class AcademieAdmin(admin.ModelAdmin):
                 )
         context = {
             **self.admin_site.each_context(request),
+            **(extra_context or {}),
             "title": "Ajouter une académie",
             "form": form,
             "opts": self.model._meta,
             "has_choices": len(form.fields["code"].choices) > 1,  # type: ignore[attr-defined]
-            **(extra_context or {}),
         }
         return TemplateResponse(request, "accounts/admin/academie_create.html", context)
 

@@ -26,8 +26,12 @@ class ReferentLimitPolicy(models.TextChoices):
 class ImpRuleSet(models.Model):
     """The IMP rules of one académie for one school year."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="imp_rule_sets")
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="imp_rule_sets"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     base_rate = models.DecimalField(
         "taux de base annuel (€)",
         default=DEFAULT_BASE_RATE,
@@ -54,7 +58,12 @@ class ImpRuleSet(models.Model):
     )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name="modifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -78,7 +87,9 @@ class ImpRuleSet(models.Model):
 class ImpMultiple(models.Model):
     """An allowed multiple of the base rate (¼, ½, 1, 2, 3 → 312,50 € … 3 750 €)."""
 
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="multiples")
+    rule_set = models.ForeignKey(
+        ImpRuleSet, verbose_name="règles IMP", on_delete=models.CASCADE, related_name="multiples"
+    )
     factor = models.DecimalField(
         "multiple du taux de base",
         max_digits=5,
@@ -88,6 +99,7 @@ class ImpMultiple(models.Model):
 
     class Meta:
         verbose_name = "multiple autorisé"
+        verbose_name_plural = "multiples autorisés"
         ordering = ["factor"]
         constraints = [
             models.UniqueConstraint(fields=["rule_set", "factor"], name="imp_multiple_unique"),
@@ -103,7 +115,9 @@ class EnvelopeBand(models.Model):
     `max_pupils` null means "and above".
     """
 
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="bands")
+    rule_set = models.ForeignKey(
+        ImpRuleSet, verbose_name="règles IMP", on_delete=models.CASCADE, related_name="bands"
+    )
     category = models.CharField("catégorie", max_length=10, choices=EstablishmentCategory.choices)
     min_pupils = models.PositiveIntegerField("élèves (de)")
     max_pupils = models.PositiveIntegerField("élèves (jusqu’à)", null=True, blank=True)
@@ -116,6 +130,7 @@ class EnvelopeBand(models.Model):
 
     class Meta:
         verbose_name = "tranche d’enveloppe"
+        verbose_name_plural = "tranches d’enveloppe"
         ordering = ["category", "min_pupils"]
 
     def __str__(self) -> str:
@@ -129,17 +144,24 @@ class EnvelopeBand(models.Model):
 class ImpRuleChange(models.Model):
     """Who changed an académie's rules for a year, when, and what (a before/after summary)."""
 
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    rule_set = models.ForeignKey(
+        ImpRuleSet, verbose_name="règles IMP", on_delete=models.CASCADE, related_name="changes"
     )
-    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="modifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField("modifié le", auto_now_add=True)
     description = models.TextField("description")
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
+    before = models.JSONField("avant", default=dict)
+    after = models.JSONField("après", default=dict)
 
     class Meta:
         verbose_name = "modification des règles IMP"
+        verbose_name_plural = "modifications des règles IMP"
         ordering = ["-changed_at"]
 
     def __str__(self) -> str:
@@ -149,11 +171,18 @@ class ImpRuleChange(models.Model):
 class EnvelopeOverride(models.Model):
     """An envelope a DANE admin set by hand for one establishment and year, with a reason."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="envelope_overrides"
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
     )
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name="établissement",
+        on_delete=models.CASCADE,
+        related_name="envelope_overrides",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(
         "enveloppe (€)",
         validators=[MinValueValidator(Decimal("0"))],
@@ -162,12 +191,17 @@ class EnvelopeOverride(models.Model):
     )
     justification = models.TextField("justification")
     created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="ajustée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("ajustée le", auto_now=True)
 
     class Meta:
         verbose_name = "enveloppe ajustée"
+        verbose_name_plural = "enveloppes ajustées"
         constraints = [
             models.UniqueConstraint(
                 fields=["establishment", "school_year"], name="envelope_override_one_per_year"
@@ -181,20 +215,34 @@ class EnvelopeOverride(models.Model):
 class Allocation(models.Model):
     """The share of an establishment's envelope the principal gives one referent for a year."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="imp_allocations"
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
     )
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name="établissement",
+        on_delete=models.CASCADE,
+        related_name="imp_allocations",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     referent = models.ForeignKey(
-        "accounts.Membership", on_delete=models.PROTECT, related_name="imp_allocations"
+        "accounts.Membership",
+        verbose_name="référent",
+        on_delete=models.PROTECT,
+        related_name="imp_allocations",
     )
     amount = models.DecimalField(
         "montant (€)", validators=[MinValueValidator(0)], max_digits=10, decimal_places=2
     )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="modifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
 
     class Meta:
@@ -222,9 +270,14 @@ class ServiceCertification(models.Model):
     """A certification of service fait for an allocation. Append-only: the latest one counts,
     earlier ones stay as the history of corrections."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
     allocation = models.ForeignKey(
-        Allocation, on_delete=models.PROTECT, related_name="certifications"
+        Allocation,
+        verbose_name="attribution",
+        on_delete=models.PROTECT,
+        related_name="certifications",
     )
     status = models.CharField("service fait", max_length=10, choices=ServiceStatus.choices)
     months_done = models.PositiveSmallIntegerField(
@@ -233,13 +286,18 @@ class ServiceCertification(models.Model):
     amount = models.DecimalField("montant dû (€)", max_digits=10, decimal_places=2)
     comment = models.TextField("commentaire", blank=True)
     certified_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="certifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     certified_at = models.DateTimeField("certifié le", auto_now_add=True)
     is_correction = models.BooleanField("correction par la DANE", default=False)
 
     class Meta:
         verbose_name = "certification du service fait"
+        verbose_name_plural = "certifications du service fait"
         ordering = ["-certified_at", "-pk"]
 
     def __str__(self) -> str:
