@@ -60,3 +60,14 @@ def national_academie(code: str) -> NationalAcademie | None:
     """The académie of the national list with this `Code_academie` (`4` and `04` alike)."""
     wanted = _normalize_code(code)
     return next((a for a in national_academies() if a.code == wanted), None)
+
+
+def departement_code_for_annuaire(annuaire_code: str) -> str | None:
+    """`Departement.code` for a `Code_departement` of the national files: `016` → `16`,
+    `620` → `2A`, `974` → `974`; None for a code outside the list."""
+    wanted = annuaire_code.strip().upper().zfill(3)
+    for academie in national_academies():
+        for departement in academie.departements:
+            if departement.annuaire_code == wanted:
+                return departement.code
+    return None

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 from establishments.importers import normalize_academie, normalize_departement
-from establishments.national_list import DATA_FILE, national_academie, national_academies
+from establishments.national_list import (
+    DATA_FILE,
+    departement_code_for_annuaire,
+    national_academie,
+    national_academies,
+)
 
 
 def departements_of(code: str) -> list[str]:
@@ -77,3 +82,12 @@ def test_the_file_cites_its_sources():
     sources = " ".join(s["title"] + s.get("url", "") for s in data["sources"])
     assert "fr-en-annuaire-education" in sources
     assert "régions académiques" in sources
+
+
+def test_departement_code_for_annuaire():
+    assert departement_code_for_annuaire("016") == "16"
+    assert departement_code_for_annuaire("16") == "16"
+    assert departement_code_for_annuaire("620") == "2A"
+    assert departement_code_for_annuaire("720") == "2B"
+    assert departement_code_for_annuaire("976") == "976"
+    assert departement_code_for_annuaire("975") is None  # Saint-Pierre-et-Miquelon
