@@ -111,6 +111,8 @@ def test_command_exit_code_on_error(worlds, capsys):
 def test_admin_add_page_offers_only_academies_not_created(worlds, superuser):
     client = Client()
     client.force_login(superuser)
+    changelist = client.get(reverse("admin:establishments_academie_changelist")).content.decode()
+    assert "Ajouter une académie" in changelist
     response = client.get(reverse("admin:establishments_academie_add"))
     assert response.status_code == 200
     choices = dict(response.context["form"].fields["code"].choices)

@@ -71,6 +71,8 @@ def test_platform_admin_creates_an_academie_and_invites_its_dane_admin(
         "Académie de Rennes créée avec 4 département(s) ; invitation envoyée à dan@ac-rennes.fr"
     )
 
+    shoot(page, "academie-creee")
+
     rennes = Academie.objects.get(code="14")
     assert rennes.region_academique == "Bretagne"
     assert sorted(rennes.departements.values_list("code", flat=True)) == ["22", "29", "35", "56"]
