@@ -310,3 +310,7 @@ class InvitationAdmin(admin.ModelAdmin):
             )
             count += 1
         self.message_user(request, f"{count} invitation(s) annulée(s).", messages.SUCCESS)
+
+
+# allauth's authenticators, in French.
+from accounts import admin_mfa  # noqa: E402, F401

@@ -28,6 +28,7 @@ from establishments.models import (
     SchoolYear,
     Sector,
 )
+from establishments.national_list import national_academie
 from establishments.uai import make_uai
 from tenancy.scope import Scope
 
@@ -309,6 +310,7 @@ def _build_academie(
             name=spec.name,
             slug=spec.slug,
             code=spec.code,
+            region_academique=getattr(national_academie(spec.code), "region_academique", ""),
             mfa_required_for_dane=False,
             contact_email=f"dane@{spec.email_domain}",
         )

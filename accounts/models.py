@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import ClassVar
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -77,6 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
         ordering = ["last_name", "first_name", "email"]
 
     def __str__(self) -> str:
@@ -129,17 +131,28 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name="attribué par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
     revoked_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name="révoqué par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = TenantManager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         verbose_name = "rôle"
+        verbose_name_plural = "rôles"
         ordering = ["academie__name", "role"]
         indexes = [models.Index(fields=["academie", "role"])]
 
@@ -175,27 +188,56 @@ class Invitation(models.Model):
     first_name = models.CharField("prénom", max_length=100, blank=True)
     last_name = models.CharField("nom", max_length=100, blank=True)
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
-    departements = models.ManyToManyField(Departement, blank=True, related_name="+")
-    establishments = models.ManyToManyField(Establishment, blank=True, related_name="+")
-    school_year = models.ForeignKey(
-        SchoolYear, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    departements = models.ManyToManyField(
+        Departement, verbose_name="départements", blank=True, related_name="+"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    establishments = models.ManyToManyField(
+        Establishment, verbose_name="établissements", blank=True, related_name="+"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear,
+        verbose_name="année scolaire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True)
     invited_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name="invitée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("envoyée le", auto_now_add=True)
     expires_at = models.DateTimeField("expire le")
     accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
     accepted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name="acceptée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name="annulée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     membership = models.OneToOneField(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+        Membership,
+        verbose_name="rôle créé",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
     )
     email_sent_at = models.DateTimeField("courriel envoyé le", null=True, blank=True)
     email_error = models.TextField("erreur d’envoi", blank=True)
@@ -204,6 +246,7 @@ class Invitation(models.Model):
 
     class Meta:
         verbose_name = "invitation"
+        verbose_name_plural = "invitations"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -220,3 +263,13 @@ class Invitation(models.Model):
             and self.cancelled_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class MfaAuthenticator(Authenticator):
+    """allauth's authenticators (authenticator app, recovery codes), named in French in the
+    admin: a proxy, so allauth's own table and code are unchanged."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authentificateur (double authentification)"
+        verbose_name_plural = "authentificateurs (double authentification)"

@@ -124,7 +124,7 @@ def membership_grant(
         verb="membership.grant",
         target=membership,
         summary=f"a donné le rôle {_role_scope_text(membership)} à {_person(user)}",
-        after={"user": user.email, "role": role.value},
+        after={"personne": user.email, "rôle": role.value},
     )
     return membership
 

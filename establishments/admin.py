@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -37,7 +37,7 @@ class DepartementInline(admin.TabularInline):
 
 @admin.register(Academie)
 class AcademieAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "slug", "mfa_required_for_dane", "invite_link")
+    list_display = ("name", "code", "region_academique", "mfa_required_for_dane", "invite_link")
     search_fields = ("name", "code", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
@@ -64,6 +64,49 @@ class AcademieAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:establishments_academie_invite_dane_admin", args=[academie.pk])
         )
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """An académie is chosen from the national list, with its first DANE admin's email."""
+        from accounts.forms_academies import AcademieCreateForm
+        from accounts.services_academies import academie_create
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AcademieCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                academie = academie_create(
+                    code=form.cleaned_data["code"],
+                    admin_email=form.cleaned_data["email"],
+                    admin_first_name=form.cleaned_data["first_name"],
+                    admin_last_name=form.cleaned_data["last_name"],
+                    by=request.user,  # type: ignore[arg-type]
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.log_addition(request, academie, [{"added": {}}])
+                self.message_user(
+                    request,
+                    f"{academie} créée avec {academie.departements.count()} département(s) ; "
+                    f"invitation envoyée à {form.cleaned_data['email']} pour l’administrer.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:establishments_academie_change", args=[academie.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "title": "Ajouter une académie",
+            "form": form,
+            "opts": self.model._meta,
+            "has_choices": len(form.fields["code"].choices) > 1,  # type: ignore[attr-defined]
+        }
+        return TemplateResponse(request, "accounts/admin/academie_create.html", context)
 
     def get_urls(self) -> list[URLPattern]:
         custom = [

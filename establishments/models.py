@@ -28,6 +28,12 @@ class Academie(models.Model):
         unique=True,
         help_text="Code de l’académie dans l’Annuaire de l’éducation (Poitiers : 13).",
     )
+    region_academique = models.CharField(
+        "région académique",
+        max_length=100,
+        blank=True,
+        help_text="Région académique de l’académie (Poitiers : Nouvelle-Aquitaine).",
+    )
     mfa_required_for_dane = models.BooleanField(
         "double authentification obligatoire pour la DANE",
         default=True,
@@ -39,6 +45,7 @@ class Academie(models.Model):
 
     class Meta:
         verbose_name = "académie"
+        verbose_name_plural = "académies"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -48,7 +55,9 @@ class Academie(models.Model):
 class Departement(models.Model):
     """A département of an académie (code `16`, `33`, `2A`…)."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="departements")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="departements"
+    )
     code = models.CharField("code", max_length=3)
     name = models.CharField("nom", max_length=100)
 
@@ -56,6 +65,7 @@ class Departement(models.Model):
 
     class Meta:
         verbose_name = "département"
+        verbose_name_plural = "départements"
         ordering = ["code"]
         constraints = [
             # A département belongs to one académie only, nationally.
@@ -137,24 +147,30 @@ class Sector(models.TextChoices):
 class Establishment(models.Model):
     """A collège, lycée or EREA (EPLE) of an académie, identified nationally by its UAI."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.PROTECT, related_name="establishments")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.PROTECT, related_name="establishments"
+    )
     uai = models.CharField("UAI", max_length=8, unique=True, validators=[validate_uai])
     name = models.CharField("nom", max_length=200)
     type = models.CharField("type", max_length=10, choices=EstablishmentType.choices)
     sector = models.CharField("secteur", max_length=10, choices=Sector.choices)
     departement = models.ForeignKey(
-        Departement, on_delete=models.PROTECT, related_name="establishments"
+        Departement,
+        verbose_name="département",
+        on_delete=models.PROTECT,
+        related_name="establishments",
     )
     commune = models.CharField("commune", max_length=100)
     email = models.EmailField("adresse électronique officielle", blank=True)
     bassin = models.CharField("bassin ou réseau", max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     objects = TenantManager()
 
     class Meta:
         verbose_name = "établissement"
+        verbose_name_plural = "établissements"
         ordering = ["name", "uai"]
         indexes = [
             models.Index(fields=["academie", "departement", "type"]),
@@ -172,19 +188,27 @@ class Establishment(models.Model):
 class PupilCount(models.Model):
     """How many pupils an establishment has in a school year (drives the IMP envelope)."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="pupil_counts"
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
     )
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name="établissement",
+        on_delete=models.CASCADE,
+        related_name="pupil_counts",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     pupils = models.PositiveIntegerField("nombre d’élèves")
     source = models.CharField("origine", max_length=100, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     objects = TenantManager()
 
     class Meta:
         verbose_name = "effectif"
+        verbose_name_plural = "effectifs"
         ordering = ["-school_year__start_year"]
         constraints = [
             models.UniqueConstraint(
@@ -208,22 +232,35 @@ class EstablishmentImport(models.Model):
     The file's decoded text is kept so that the confirmation applies exactly what was previewed.
     """
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="imports")
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="imports"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     filename = models.CharField("fichier", max_length=255)
-    content = models.TextField()
+    content = models.TextField("contenu")
     report = models.JSONField("rapport", default=dict)
     status = models.CharField(
-        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+        "état", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
     )
     only_valid_rows = models.BooleanField("lignes valides seulement", default=False)
     created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="importé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("importé le", auto_now_add=True)
+    applied_at = models.DateTimeField("appliqué le", null=True, blank=True)
     applied_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name="appliqué par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = TenantManager()

@@ -37,8 +37,12 @@ class ReferentLimitPolicy(models.TextChoices):
 class ImpRuleSet(models.Model):
     """The IMP rules of one académie for one school year."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="imp_rule_sets")
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="imp_rule_sets"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     base_rate = models.DecimalField(
         "taux de base annuel (€)",
         default=DEFAULT_BASE_RATE,
@@ -65,7 +69,12 @@ class ImpRuleSet(models.Model):
     )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name="modifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = TenantManager()
@@ -91,7 +100,9 @@ class ImpRuleSet(models.Model):
 class ImpMultiple(models.Model):
     """An allowed multiple of the base rate (¼, ½, 1, 2, 3 → 312,50 € … 3 750 €)."""
 
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="multiples")
+    rule_set = models.ForeignKey(
+        ImpRuleSet, verbose_name="règles IMP", on_delete=models.CASCADE, related_name="multiples"
+    )
     factor = models.DecimalField(
         "multiple du taux de base",
         max_digits=5,
@@ -103,6 +114,7 @@ class ImpMultiple(models.Model):
 
     class Meta:
         verbose_name = "multiple autorisé"
+        verbose_name_plural = "multiples autorisés"
         ordering = ["factor"]
         constraints = [
             models.UniqueConstraint(fields=["rule_set", "factor"], name="imp_multiple_unique"),
@@ -118,7 +130,9 @@ class EnvelopeBand(models.Model):
     `max_pupils` null means "and above".
     """
 
-    rule_set = models.ForeignKey(ImpRuleSet, on_delete=models.CASCADE, related_name="bands")
+    rule_set = models.ForeignKey(
+        ImpRuleSet, verbose_name="règles IMP", on_delete=models.CASCADE, related_name="bands"
+    )
     category = models.CharField("catégorie", max_length=10, choices=EstablishmentCategory.choices)
     min_pupils = models.PositiveIntegerField("élèves (de)")
     max_pupils = models.PositiveIntegerField("élèves (jusqu’à)", null=True, blank=True)
@@ -133,6 +147,7 @@ class EnvelopeBand(models.Model):
 
     class Meta:
         verbose_name = "tranche d’enveloppe"
+        verbose_name_plural = "tranches d’enveloppe"
         ordering = ["category", "min_pupils"]
 
     def __str__(self) -> str:
@@ -146,11 +161,18 @@ class EnvelopeBand(models.Model):
 class EnvelopeOverride(models.Model):
     """An envelope a DANE admin set by hand for one establishment and year, with a reason."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="envelope_overrides"
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
     )
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name="établissement",
+        on_delete=models.CASCADE,
+        related_name="envelope_overrides",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(
         "enveloppe (€)",
         validators=[MinValueValidator(Decimal("0"))],
@@ -159,14 +181,19 @@ class EnvelopeOverride(models.Model):
     )
     justification = models.TextField("justification")
     created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="ajustée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("ajustée le", auto_now=True)
 
     objects = TenantManager()
 
     class Meta:
         verbose_name = "enveloppe ajustée"
+        verbose_name_plural = "enveloppes ajustées"
         constraints = [
             models.UniqueConstraint(
                 fields=["establishment", "school_year"], name="envelope_override_one_per_year"
@@ -192,20 +219,34 @@ class Allocation(models.Model):
     letters app through `indemnities.services.letters`): principals may then certify it.
     """
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="imp_allocations"
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
     )
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name="établissement",
+        on_delete=models.CASCADE,
+        related_name="imp_allocations",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
     referent = models.ForeignKey(
-        "accounts.Membership", on_delete=models.PROTECT, related_name="imp_allocations"
+        "accounts.Membership",
+        verbose_name="référent",
+        on_delete=models.PROTECT,
+        related_name="imp_allocations",
     )
     amount = models.DecimalField(
         "montant (€)", validators=[MinValueValidator(0)], max_digits=10, decimal_places=2
     )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="modifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     withdrawn_at = models.DateTimeField("retirée le", null=True, blank=True)
     letter_issued_at = models.DateTimeField(
@@ -240,9 +281,14 @@ class ServiceCertification(models.Model):
     """A certification of service fait for an allocation. Append-only: the latest one counts,
     earlier ones stay as the history of corrections."""
 
-    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, related_name="+")
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
     allocation = models.ForeignKey(
-        Allocation, on_delete=models.PROTECT, related_name="certifications"
+        Allocation,
+        verbose_name="attribution",
+        on_delete=models.PROTECT,
+        related_name="certifications",
     )
     status = models.CharField("service fait", max_length=10, choices=ServiceStatus.choices)
     months_done = models.PositiveSmallIntegerField(
@@ -251,7 +297,11 @@ class ServiceCertification(models.Model):
     amount = models.DecimalField("montant dû (€)", max_digits=10, decimal_places=2)
     comment = models.TextField("commentaire", blank=True)
     certified_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+        "accounts.User",
+        verbose_name="certifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     certified_at = models.DateTimeField("certifié le", auto_now_add=True)
     is_correction = models.BooleanField("correction par la DANE", default=False)
@@ -260,6 +310,7 @@ class ServiceCertification(models.Model):
 
     class Meta:
         verbose_name = "certification du service fait"
+        verbose_name_plural = "certifications du service fait"
         ordering = ["-certified_at", "-pk"]
 
     def __str__(self) -> str:

@@ -187,6 +187,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "RUPN"
 # How long an invitation link stays usable.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
+# The address people reach the service at, for links written outside a request (commands).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Caches (allauth's rate limits are kept in the cache) ----------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
