@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import cast
-from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
@@ -18,6 +17,7 @@ from accounts.acting import acting_membership_switch
 from accounts.forms import InvitationAcceptForm
 from accounts.models import Invitation, Membership, User
 from accounts.services import InvitationUnusable, invitation_accept, invitation_for_token
+from rupn.links import with_query
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -50,7 +50,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         return _accept_signed_in(request, invitation, context)
     if User.objects.filter(email__iexact=invitation.email).exists():
         # The person already has an account: they sign in, then come back to this page.
-        context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        context["login_url"] = with_query(reverse("account_login"), {"next": request.path})
         return render(request, "accounts/invitation_sign_in_first.html", context)
     return _accept_new_account(request, invitation, context)
 

@@ -34,8 +34,6 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
         school_year = data["annee"] or current_year
     establishments = establishments_search(actor=actor, filters=filters, school_year=school_year)
     page = Paginator(establishments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "establishments/list.html",
@@ -44,7 +42,6 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "school_year": school_year,
-            "query_string": query_string.urlencode(),
         },
     )
 

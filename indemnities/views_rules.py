@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.acting import acting, role_required
@@ -50,6 +49,7 @@ from indemnities.services.rules import (
     rules_errors,
     rules_warnings,
 )
+from rupn.links import url_with_query
 
 PAGE_SIZE = 50
 BANDS_PREFIX = "bands"
@@ -57,7 +57,7 @@ HISTORY_LIMIT = 50
 
 
 def _rules_url(school_year: SchoolYear) -> str:
-    return f"{reverse('indemnities:rules')}?annee={school_year.start_year}"
+    return url_with_query("indemnities:rules", annee=school_year.start_year)
 
 
 def _bands_by_category(rule_set: ImpRuleSet) -> list[tuple[str, list[Any]]]:
@@ -268,8 +268,6 @@ def envelopes(request: HttpRequest) -> HttpResponse:
         bands=list(rule_set.bands.all()) if rule_set else [],
     )
     rows = [(establishment, by_id[establishment.pk]) for establishment in page.object_list]
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "indemnities/envelope_list.html",
@@ -281,7 +279,6 @@ def envelopes(request: HttpRequest) -> HttpResponse:
             "school_year": school_year,
             "rule_set": rule_set,
             "can_override": actor.role == Role.DANE_ADMIN,
-            "query_string": query_string.urlencode(),
         },
     )
 
@@ -293,7 +290,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
     envelope = envelopes_for(
         academie=actor.academie, school_year=school_year, establishments=[establishment]
     )[establishment.pk]
-    back = f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"
+    back = url_with_query("indemnities:envelopes", annee=school_year.start_year)
     status = 200
     clear_errors: list[str] = []
     if request.method == "POST" and request.POST.get("action") == "clear":

@@ -95,6 +95,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.acting_role",
             ],
+            "libraries": {
+                "links": "rupn.templatetags_links",
+            },
         },
     },
 ]
