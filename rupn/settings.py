@@ -97,6 +97,7 @@ TEMPLATES = [
             ],
             "libraries": {
                 "links": "rupn.templatetags_links",
+                "french": "rupn.templatetags_french",
             },
         },
     },
