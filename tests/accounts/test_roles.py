@@ -22,7 +22,7 @@ def test_switching_role_changes_the_home_page(worlds):
     client = client_acting_as(principal)
     assert client.get("/").templates[0].name == "dashboards/home_principal.html"
     roles = client.get("/roles/").content.decode()
-    assert "Agir en tant que : Référent numérique (RUPN)" in roles
+    assert "Agir en tant que&nbsp;: Référent numérique (RUPN)" in roles
 
     response = client.post(f"/roles/{rupn_elsewhere.pk}/choisir/")
     assert response.status_code == 302

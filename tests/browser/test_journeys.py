@@ -173,7 +173,7 @@ def test_person_with_two_roles_switches_role_from_the_header(
     check_accessibility(page, "choix du rôle")
 
     page.get_by_role(
-        "button", name=re.compile(r"^Agir en tant que : Référent numérique \(RUPN\) – Poitiers")
+        "button", name=re.compile(r"^Agir en tant que\s: Référent numérique \(RUPN\) – Poitiers")
     ).click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Espace référent numérique")
@@ -187,7 +187,7 @@ def test_person_with_two_roles_switches_role_from_the_header(
     # And back.
     header_tools.get_by_role("link", name=re.compile("Référent numérique")).click()
     page.get_by_role(
-        "button", name=re.compile(r"^Agir en tant que : Chef d’établissement – Poitiers")
+        "button", name=re.compile(r"^Agir en tant que\s: Chef d’établissement – Poitiers")
     ).click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Espace chef d’établissement")
