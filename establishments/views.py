@@ -4,7 +4,6 @@ from django.shortcuts import render
 
 from accounts.acting import acting, role_required
 from accounts.models import Role
-from establishments.access import get_establishment_for
 from establishments.forms import EstablishmentFilterForm
 from establishments.models import SchoolYear
 from establishments.selectors import EstablishmentFilters, establishments_search
@@ -42,22 +41,5 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "school_year": school_year,
-        },
-    )
-
-
-@role_required(*ALL_ROLES)
-def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment = get_establishment_for(acting(request), pk)
-    pupil_counts = establishment.pupil_counts.select_related("school_year").order_by(
-        "-school_year__start_year"
-    )
-    return render(
-        request,
-        "establishments/detail.html",
-        {
-            "page_title": establishment.name,
-            "establishment": establishment,
-            "pupil_counts": pupil_counts,
         },
     )
