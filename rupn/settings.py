@@ -191,6 +191,18 @@ MFA_TOTP_ISSUER = "RUPN"
 # How long an invitation link stays usable.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
 
+# Legal notice (mentions légales): who publishes the service and who hosts it.
+RUPN_PUBLISHER = os.environ.get(
+    "RUPN_PUBLISHER", "Délégation régionale académique au numérique éducatif (DRANE)"
+)
+RUPN_PUBLISHER_ADDRESS = os.environ.get("RUPN_PUBLISHER_ADDRESS", "Adresse non renseignée")
+RUPN_PUBLICATION_DIRECTOR = os.environ.get(
+    "RUPN_PUBLICATION_DIRECTOR", "Le recteur ou la rectrice de région académique"
+)
+RUPN_CONTACT_EMAIL = os.environ.get("RUPN_CONTACT_EMAIL", "")
+RUPN_HOST_NAME = os.environ.get("RUPN_HOST_NAME", "Hébergeur non renseigné")
+RUPN_HOST_ADDRESS = os.environ.get("RUPN_HOST_ADDRESS", "Adresse non renseignée")
+
 # --- Caches (allauth's rate limits are kept in the cache) ----------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
