@@ -15,6 +15,9 @@ from establishments.forms import SchoolYearChoiceField
 from establishments.models import SchoolYear
 from indemnities.selectors import allocation_page, referent_imp_lines
 
+# Establishments listed on a home page; beyond, the page says how many and links to the list.
+HOME_LIST_SIZE = 10
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,7 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "page_title": "Accueil",
         "establishment_count": establishments.count(),
-        "establishments": establishments[:10] if acting.role != Role.DANE_ADMIN else [],
+        "establishments": (
+            list(establishments[:HOME_LIST_SIZE]) if acting.role != Role.DANE_ADMIN else []
+        ),
     }
     if acting.role == Role.RUPN:
         context["imp_lines"] = referent_imp_lines(acting)

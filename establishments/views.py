@@ -26,9 +26,9 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         filters = EstablishmentFilters(
             query=data["q"].strip(),
-            departement_id=data["departement"].pk if data["departement"] else None,
-            type=data["type"],
-            sector=data["sector"],
+            departement_id=data["departement"].pk if data.get("departement") else None,
+            type=data.get("type", ""),
+            sector=data.get("sector", ""),
         )
         school_year = data["annee"] or current_year
     establishments = establishments_search(actor=actor, filters=filters, school_year=school_year)

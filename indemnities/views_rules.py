@@ -252,8 +252,8 @@ def envelopes(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = EnvelopeFilters(
-            departement_id=data["departement"].pk if data["departement"] else None,
-            type=data["type"],
+            departement_id=data["departement"].pk if data.get("departement") else None,
+            type=data.get("type", ""),
         )
         school_year = data["annee"] or current
     page = Paginator(envelope_establishments(actor=actor, filters=filters), PAGE_SIZE).get_page(
