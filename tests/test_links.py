@@ -3,7 +3,8 @@
 For each demo membership the test signs in, acts in that role and follows every same-host link
 reachable from the home page (GET only, a bounded number of pages). It fails on any 4xx or 5xx
 answer and on any page that shows a form error although nothing was submitted, and says which
-page held the link.
+page held the link. Every table of those pages sits in DSFR's scrolling wrapper, so that a phone
+reaches all its columns.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def crawl(membership: Membership) -> tuple[int, list[str]]:
         markers = [m for m in FORM_ERROR_MARKERS if m in html]
         if markers:
             problems.append(f"{url} affiche une erreur sans saisie {markers} (lien de {referrer})")
+        if html.count("<table") > html.count('class="fr-table__wrapper"'):
+            problems.append(f"{url} : tableau sans conteneur défilant DSFR (lien de {referrer})")
         parser = LinkParser()
         parser.feed(html)
         for href in parser.hrefs:
