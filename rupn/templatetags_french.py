@@ -3,7 +3,8 @@
 - `{{ value|long_date }}` → "1er décembre 2026"; `{{ value|long_datetime }}` adds "à 14 h 05";
 - `{{ person|of }}` → "d’Amandine", "de Julien"; `{{ academie|of_academie }}` → "de l’académie
   de Poitiers"; `{{ academie|the_academie }}` → "l’académie d’Amiens";
-- `{{ number|integer }}` → "1 300" with a narrow no-break space.
+- `{{ number|integer }}` → "1 300" with a narrow no-break space;
+- `{{ message|punctuation }}` → no-break spaces before : ; ! ? of text written in Python.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def the_academie(academie: object) -> str:
 def of_academie(academie: object) -> str:
     """An académie, or its name: "de l’académie de Poitiers"."""
     return f"de {the_academie(academie)}"
+
+
+@register.filter(is_safe=True)
+def punctuation(value: object) -> str:
+    """Messages and errors written in Python: a no-break space before : ; ! ?."""
+    return formatting.french_punctuation(str(value))
 
 
 @register.filter

@@ -58,3 +58,18 @@ def test_punctuation_gets_no_break_spaces() -> None:
     assert french_punctuation("Année : 2026 ; suite ? oui !") == (
         f"Année{NBSP}: 2026{NARROW_NBSP}; suite{NARROW_NBSP}? oui{NARROW_NBSP}!"
     )
+
+
+def test_academie_names_elide() -> None:
+    from establishments.models import Academie
+
+    assert str(Academie(name="Poitiers")) == "Académie de Poitiers"
+    assert str(Academie(name="Amiens")) == "Académie d’Amiens"
+    assert str(Academie(name="Orléans-Tours")) == "Académie d’Orléans-Tours"
+
+
+def test_messages_written_in_python_get_no_break_spaces() -> None:
+    html = Template("{% load french %}{{ text|punctuation }}").render(
+        Context({"text": "Vous agissez maintenant en tant que : RUPN <b>"})
+    )
+    assert html == f"Vous agissez maintenant en tant que{NBSP}: RUPN &lt;b&gt;"
