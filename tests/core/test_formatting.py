@@ -73,3 +73,13 @@ def test_messages_written_in_python_get_no_break_spaces() -> None:
         Context({"text": "Vous agissez maintenant en tant que : RUPN <b>"})
     )
     assert html == f"Vous agissez maintenant en tant que{NBSP}: RUPN &lt;b&gt;"
+
+
+def test_one_formatting_module_for_templates_services_and_exports() -> None:
+    from indemnities import exports
+    from indemnities.templatetags import money
+    from rupn import formatting
+
+    assert money.format_euros is formatting.format_euros
+    assert money.format_number is formatting.format_number
+    assert exports.format_spreadsheet_amount is formatting.format_spreadsheet_amount
