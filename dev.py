@@ -165,14 +165,52 @@ def command_run(args: list[str]) -> int:
     step("Données de démonstration (chargées seulement si la base n’a aucune académie)")
     run(manage("load_demo", "--if-empty"))
     step(f"Serveur de développement sur http://{HOST}:{PORT}/ (Ctrl+C pour arrêter)")
-    process = subprocess.Popen([str(c) for c in manage("runserver", f"{HOST}:{PORT}", *args)])
-    while True:
+    # runserver's autoreloader serves from a child process: the server gets a process group of
+    # its own, and Ctrl+C or SIGTERM here stops the whole group, then waits for it.
+    process = subprocess.Popen(
+        [str(c) for c in manage("runserver", f"{HOST}:{PORT}", *args)],
+        start_new_session=os.name != "nt",
+    )
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        code = process.wait()
+    except (KeyboardInterrupt, Stop):
+        stop_server(process)
+        say("Serveur arrêté.")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM, 130) else code
+
+
+class Stop(Exception):
+    """SIGTERM received."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise Stop
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM to the server's process group (the reloader and its child), then SIGKILL if
+    it is still there after `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    if os.name == "nt":
+        process.terminate()
+    else:
         try:
-            code = process.wait()
-            break
-        except KeyboardInterrupt:
-            continue  # Ctrl+C reached the server too: let it stop by itself, then report
-    return 0 if code in (0, -signal.SIGINT, 130) else code
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.name != "nt":
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait()
 
 
 def command_test(args: list[str]) -> int:

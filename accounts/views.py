@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.acting import acting_membership_switch, memberships_of
 from accounts.models import User
+from accounts.selectors import role_entries
 
 
 @login_required
@@ -15,7 +16,12 @@ def roles(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/roles.html",
-        {"page_title": "Mes rôles", "memberships": memberships_of(cast(User, request.user))},
+        {
+            "page_title": "Mes rôles",
+            "entries": role_entries(
+                memberships_of(cast(User, request.user)), getattr(request, "acting", None)
+            ),
+        },
     )
 
 

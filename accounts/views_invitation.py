@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import cast
-from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
@@ -18,6 +17,7 @@ from accounts.acting import acting_membership_switch
 from accounts.forms import InvitationAcceptForm
 from accounts.models import Invitation, Membership, User
 from accounts.services import InvitationUnusable, invitation_accept, invitation_for_token
+from rupn.links import with_query
 from tenancy.guard import academie_scope
 
 
@@ -57,7 +57,7 @@ def _invitation_page(request: HttpRequest, invitation: Invitation) -> HttpRespon
         return _accept_signed_in(request, invitation, context)
     if User.objects.filter(email__iexact=invitation.email).exists():
         # The person already has an account: they sign in, then come back to this page.
-        context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        context["login_url"] = with_query(reverse("account_login"), {"next": request.path})
         return render(request, "accounts/invitation_sign_in_first.html", context)
     return _accept_new_account(request, invitation, context)
 

@@ -62,8 +62,6 @@ def members(request: HttpRequest) -> HttpResponse:
         )
         invitations = invitations.filter(Q(email__icontains=query) | Q(last_name__icontains=query))
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "accounts/members.html",
@@ -73,7 +71,6 @@ def members(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "invitations": list(invitations[:INVITATIONS_SHOWN]),
             "invitations_shown": INVITATIONS_SHOWN,
-            "query_string": query_string.urlencode(),
         },
     )
 

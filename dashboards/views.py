@@ -5,12 +5,20 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Role
+from accounts.selectors import establishment_people
 from dashboards.views_platform import platform_home
-from establishments.access import establishments_visible_to
-from indemnities.selectors import referent_imp_lines
+from establishments.access import establishments_visible_to, get_establishment_for
+from establishments.forms import SchoolYearChoiceField
+from establishments.models import SchoolYear
+from indemnities.selectors import allocation_page, referent_imp_lines
+from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
+
+# Establishments listed on a home page; beyond, the page says how many and links to the list.
+HOME_LIST_SIZE = 10
 
 
 @login_required
@@ -25,8 +33,54 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "page_title": "Accueil",
         "establishment_count": establishments.count(),
-        "establishments": establishments[:10] if scope.role != Role.DANE_ADMIN else [],
+        "establishments": (
+            list(establishments[:HOME_LIST_SIZE]) if scope.role != Role.DANE_ADMIN else []
+        ),
     }
     if scope.role == Role.RUPN:
         context["imp_lines"] = referent_imp_lines(scope)
     return render(request, f"dashboards/home_{scope.role.value}.html", context)
+
+
+class SchoolYearForm(DsfrBaseForm):
+    annee = SchoolYearChoiceField(required=False)
+
+
+@role_required(*Role)
+def establishment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One establishment for a year: its people, its IMP envelope and allocations, its pupils.
+
+    Everyone who may see the establishment sees its people; a RUPN sees their own amount only,
+    never the envelope nor colleagues' amounts."""
+    scope = request_scope(request)
+    establishment = get_establishment_for(scope, pk)
+    current_year = SchoolYear.objects.current()
+    data = request.GET.copy()
+    data.setdefault("annee", str(current_year.start_year))
+    form = SchoolYearForm(data)
+    valid = form.is_valid()
+    school_year = (form.cleaned_data["annee"] if valid else None) or current_year
+    imp = allocation_page(establishment, school_year)
+    is_referent = scope.role == Role.RUPN
+    own_lines = [line for line in imp.lines if line.referent.user_id == scope.user_id]
+    pupil_counts = establishment.pupil_counts.select_related("school_year").order_by(
+        "-school_year__start_year"
+    )
+    return render(
+        request,
+        "dashboards/establishment.html",
+        {
+            "page_title": establishment.name,
+            "establishment": establishment,
+            "school_year": school_year,
+            "form": form,
+            "people": establishment_people(establishment, school_year),
+            "imp": imp,
+            "imp_lines": own_lines if is_referent else imp.lines,
+            "shows_envelope": not is_referent,
+            "can_allocate": scope.role in (Role.PRINCIPAL, Role.DEPUTY),
+            "can_follow_service": scope.role != Role.RUPN,
+            "pupil_counts": pupil_counts,
+        },
+        status=200 if valid else 400,
+    )

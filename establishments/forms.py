@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from establishments.access import departements_visible_to
+from establishments.access import departements_visible_to, establishments_visible_to
 from establishments.models import Departement, EstablishmentType, SchoolYear, Sector
 from tenancy.scope import Scope
 
@@ -28,6 +28,10 @@ class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return obj.label
 
 
+# Filters that only make sense for a role seeing several establishments.
+NARROWING_FIELDS = ("departement", "type", "sector")
+
+
 class ScopedEstablishmentFilterForm(DsfrBaseForm):
     """Filters shared by the pages listing establishments: département, type, school year."""
 
@@ -46,6 +50,15 @@ class ScopedEstablishmentFilterForm(DsfrBaseForm):
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         departement_field.queryset = departements_visible_to(scope)
+        if not self.has_choice_of_establishments(scope):
+            for name in NARROWING_FIELDS:
+                self.fields.pop(name, None)
+
+    @staticmethod
+    def has_choice_of_establishments(scope: Scope) -> bool:
+        """Whether the role sees more than one establishment: with one, département, type and
+        sector filters would only ever narrow it to nothing."""
+        return establishments_visible_to(scope)[:2].count() > 1
 
 
 class EstablishmentFilterForm(ScopedEstablishmentFilterForm):

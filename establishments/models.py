@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from establishments.school_years import school_year_label, school_year_start_for
 from establishments.uai import validate_uai
+from rupn.formatting import of
 from tenancy.guard import TenantManager
 
 
@@ -49,7 +50,7 @@ class Academie(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"Académie de {self.name}"
+        return f"Académie {of(self.name)}"
 
 
 class Departement(models.Model):

@@ -6,7 +6,6 @@ app_name = "establishments"
 
 urlpatterns = [
     path("", views.establishment_list, name="list"),
-    path("<int:pk>/", views.establishment_detail, name="detail"),
     path("import/", views_import.import_upload, name="import_upload"),
     path("import/<int:pk>/", views_import.import_preview, name="import_preview"),
     path("import/<int:pk>/confirmer/", views_import.import_confirm, name="import_confirm"),

@@ -3,7 +3,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Role
-from establishments.access import get_establishment_for
 from establishments.forms import EstablishmentFilterForm
 from establishments.models import SchoolYear
 from establishments.selectors import EstablishmentFilters, establishments_search
@@ -27,15 +26,13 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         filters = EstablishmentFilters(
             query=data["q"].strip(),
-            departement_id=data["departement"].pk if data["departement"] else None,
-            type=data["type"],
-            sector=data["sector"],
+            departement_id=data["departement"].pk if data.get("departement") else None,
+            type=data.get("type", ""),
+            sector=data.get("sector", ""),
         )
         school_year = data["annee"] or current_year
     establishments = establishments_search(scope=scope, filters=filters, school_year=school_year)
     page = Paginator(establishments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "establishments/list.html",
@@ -44,23 +41,5 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "school_year": school_year,
-            "query_string": query_string.urlencode(),
-        },
-    )
-
-
-@role_required(*ALL_ROLES)
-def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment = get_establishment_for(request_scope(request), pk)
-    pupil_counts = establishment.pupil_counts.select_related("school_year").order_by(
-        "-school_year__start_year"
-    )
-    return render(
-        request,
-        "establishments/detail.html",
-        {
-            "page_title": establishment.name,
-            "establishment": establishment,
-            "pupil_counts": pupil_counts,
         },
     )

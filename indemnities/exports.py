@@ -1,7 +1,8 @@
 """Payroll export of the year's IMP allocations, as CSV (for Excel in French) and XLSX.
 
 CSV: `;` separated, UTF-8 with a BOM so that Excel reads the accents, CRLF line ends, amounts
-written the French way ("1 250,00"). XLSX: amounts are numeric cells with a euro format so that
+written with a decimal comma and no grouping ("1250,00"), which a French spreadsheet reads as a
+number. XLSX: amounts are numeric cells with a euro format so that
 they can be summed.
 """
 
@@ -19,7 +20,7 @@ from openpyxl.styles import Font
 
 from indemnities.models import ServiceStatus
 from indemnities.selectors import ExportRow
-from indemnities.templatetags.money import NARROW_NBSP, format_number
+from rupn.formatting import format_number, format_spreadsheet_amount
 
 HEADERS = (
     "UAI",
@@ -46,10 +47,9 @@ DATE_FORMAT = "DD/MM/YYYY"
 
 
 def csv_amount(amount: Decimal | None) -> str:
-    """1250 → "1 250,00" (a plain space between thousands, which Excel in French reads)."""
-    if amount is None:
-        return ""
-    return format_number(amount, places=2).replace(NARROW_NBSP, " ")
+    """1250 → "1250,00": no thousands separator, so that a French spreadsheet reads a number
+    rather than text (the screen keeps "1 250,00 €")."""
+    return format_spreadsheet_amount(amount)
 
 
 def csv_multiple(multiple: Decimal | None) -> str:

@@ -13,7 +13,7 @@ from establishments.forms import SchoolYearChoiceField
 from establishments.models import Departement, EstablishmentType
 from indemnities.models import ServiceStatus
 from indemnities.services.certifications import MONTHS_IN_YEAR
-from indemnities.templatetags.money import format_euros
+from rupn.formatting import format_euros
 from tenancy.scope import Scope
 
 if TYPE_CHECKING:

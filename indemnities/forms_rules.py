@@ -18,7 +18,8 @@ from establishments.models import (
 from indemnities.defaults import BandRow
 from indemnities.models import DEFAULT_MULTIPLES, ImpRuleSet, ReferentLimitPolicy
 from indemnities.services.envelopes import MIN_JUSTIFICATION
-from indemnities.templatetags.money import format_euros, multiple
+from rupn.formatting import format_euros
+from rupn.formatting import format_multiple as multiple
 
 if TYPE_CHECKING:
     pass

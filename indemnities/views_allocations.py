@@ -14,6 +14,7 @@ from establishments.models import SchoolYear
 from indemnities.access import get_allocation_for, get_establishment_and_year_for
 from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
 from indemnities.selectors import (
+    ZERO,
     allocation_page,
     allocation_summaries,
     certification_allocations,
@@ -49,6 +50,12 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "school_year": school_year,
             "rows": [(s, counts.get(s.establishment.pk, 0)) for s in summaries],
+            "totals": {
+                "referents": sum(counts.get(s.establishment.pk, 0) for s in summaries),
+                "envelope": sum((s.envelope.amount or ZERO for s in summaries), ZERO),
+                "allocated": sum((s.allocated for s in summaries), ZERO),
+                "remaining": sum((s.remaining or ZERO for s in summaries if s.has_envelope), ZERO),
+            },
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )

@@ -38,17 +38,17 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     data = form.cleaned_data
     school_year: SchoolYear = data["annee"]
-    departement = data["departement"]
+    departement = data.get("departement")
     rows = export_rows(
         scope=scope,
         school_year=school_year,
         departement_id=departement.pk if departement else None,
-        establishment_type=data["type"],
+        establishment_type=data.get("type", ""),
     )
     parts = ["imp", request.academie.slug, school_year.label]  # type: ignore[attr-defined]
     if departement:
         parts.append(departement.code)
-    if data["type"]:
+    if data.get("type"):
         parts.append(data["type"])
     filename = "-".join(parts) + "." + data["format"]
     if data["format"] == "xlsx":

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -49,6 +48,7 @@ from indemnities.services.rules import (
     rule_set_create_from_table,
     rule_set_update,
 )
+from rupn.links import url_with_query
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
 
@@ -57,7 +57,7 @@ BANDS_PREFIX = "bands"
 
 
 def _rules_url(school_year: SchoolYear) -> str:
-    return f"{reverse('indemnities:rules')}?annee={school_year.start_year}"
+    return url_with_query("indemnities:rules", annee=school_year.start_year)
 
 
 def _bands_by_category(rule_set: ImpRuleSet) -> list[tuple[str, list[Any]]]:
@@ -276,8 +276,8 @@ def envelopes(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = EnvelopeFilters(
-            departement_id=data["departement"].pk if data["departement"] else None,
-            type=data["type"],
+            departement_id=data["departement"].pk if data.get("departement") else None,
+            type=data.get("type", ""),
         )
         school_year = data["annee"] or current
     page = Paginator(envelope_establishments(scope=scope, filters=filters), PAGE_SIZE).get_page(
@@ -292,8 +292,6 @@ def envelopes(request: HttpRequest) -> HttpResponse:
         bands=list(rule_set.bands.all()) if rule_set else [],
     )
     rows = [(establishment, by_id[establishment.pk]) for establishment in page.object_list]
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "indemnities/envelope_list.html",
@@ -305,7 +303,6 @@ def envelopes(request: HttpRequest) -> HttpResponse:
             "school_year": school_year,
             "rule_set": rule_set,
             "can_override": scope.role == Role.DANE_ADMIN,
-            "query_string": query_string.urlencode(),
         },
     )
 
@@ -415,4 +412,4 @@ def envelope_override_clear_view(
 
 
 def _envelopes_url(school_year: SchoolYear) -> str:
-    return f"{reverse('indemnities:envelopes')}?annee={school_year.start_year}"
+    return url_with_query("indemnities:envelopes", annee=school_year.start_year)

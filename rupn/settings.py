@@ -96,6 +96,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.acting_role",
             ],
+            "libraries": {
+                "links": "rupn.templatetags_links",
+                "french": "rupn.templatetags_french",
+            },
         },
     },
 ]
@@ -189,6 +193,18 @@ MFA_TOTP_ISSUER = "RUPN"
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
 # The address people reach the service at, for links written outside a request (commands).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Legal notice (mentions légales): who publishes the service and who hosts it.
+RUPN_PUBLISHER = os.environ.get(
+    "RUPN_PUBLISHER", "Délégation régionale académique au numérique éducatif (DRANE)"
+)
+RUPN_PUBLISHER_ADDRESS = os.environ.get("RUPN_PUBLISHER_ADDRESS", "Adresse non renseignée")
+RUPN_PUBLICATION_DIRECTOR = os.environ.get(
+    "RUPN_PUBLICATION_DIRECTOR", "Le recteur ou la rectrice de région académique"
+)
+RUPN_CONTACT_EMAIL = os.environ.get("RUPN_CONTACT_EMAIL", "")
+RUPN_HOST_NAME = os.environ.get("RUPN_HOST_NAME", "Hébergeur non renseigné")
+RUPN_HOST_ADDRESS = os.environ.get("RUPN_HOST_ADDRESS", "Adresse non renseignée")
 
 # --- Caches (allauth's rate limits are kept in the cache) ----------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("accessibilite/", pages.accessibility, name="accessibility"),
     path("mentions-legales/", pages.legal, name="legal"),
+    path("", include("dashboards.urls")),
     path("etablissements/", include("establishments.urls")),
     path("indemnites/", include("indemnities.urls")),
     path("", include("accounts.urls")),

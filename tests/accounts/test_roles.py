@@ -24,7 +24,7 @@ def test_switching_role_changes_the_home_page(worlds):
     client = client_acting_as(principal)
     assert client.get("/").templates[0].name == "dashboards/home_principal.html"
     roles = client.get("/roles/").content.decode()
-    assert "Agir en tant que : Référent numérique (RUPN)" in roles
+    assert "Agir en tant que&nbsp;: Référent numérique (RUPN)" in roles
 
     response = client.post(f"/roles/{rupn_elsewhere.pk}/choisir/")
     assert response.status_code == 302
@@ -62,3 +62,31 @@ def test_role_switch_requires_post(worlds):
     poitiers, _ = worlds
     client = client_acting_as(poitiers.principal)
     assert client.get(f"/roles/{poitiers.principal.pk}/choisir/").status_code == 405
+
+
+def test_roles_page_names_scopes_and_shows_a_rupn_once_with_its_years(worlds):
+    from establishments.models import SchoolYear
+
+    poitiers, _ = worlds
+    current = poitiers.rupn.school_year
+    previous, _ = SchoolYear.objects.get_or_create(start_year=current.start_year - 1)
+    last_year = membership_grant(
+        academie=poitiers.academie,
+        user=poitiers.rupn.user,
+        role=Role.RUPN,
+        actor=platform_of(poitiers.academie),
+        establishments=[poitiers.establishment],
+        school_year=previous,
+    )
+    client = client_acting_as(last_year)
+    roles = client.get("/roles/").content.decode()
+    assert roles.count("<strong>Référent numérique (RUPN)</strong>") == 1
+    assert f"Années scolaires&nbsp;: {current}, {previous}" in roles
+    assert poitiers.establishment.name in roles
+    assert "Rôle actuel" in roles  # the year acted in stays the one shown as current
+
+    coordinator = client_acting_as(poitiers.coordinator).get("/roles/").content.decode()
+    departement = poitiers.coordinator.departements.get()
+    assert f"Département&nbsp;: {departement}" in coordinator
+    dane = client_acting_as(poitiers.dane_admin).get("/roles/").content.decode()
+    assert "Toute l’académie" in dane

@@ -137,13 +137,13 @@ def test_principal_sees_only_their_establishment(
     check_accessibility(page, "liste des établissements du chef d’établissement")
 
     page.get_by_role("link", name=mine.name).click()
-    page.wait_for_url(re.compile(re.escape(reverse("establishments:detail", args=[mine.pk]))))
+    page.wait_for_url(re.compile(re.escape(reverse("dashboards:establishment", args=[mine.pk]))))
     expect(page.get_by_role("heading", level=1)).to_contain_text(mine.name)
     check_accessibility(page, "fiche de l’établissement")
 
     # Typing the address of someone else's establishment: the same "not found" as nothing.
     for other in (poitiers.other_establishment, bordeaux.establishment):
-        response = page.goto(reverse("establishments:detail", args=[other.pk]))
+        response = page.goto(reverse("dashboards:establishment", args=[other.pk]))
         assert response is not None and response.status == 404
         expect(page.locator("main")).not_to_contain_text(other.name)
         check_accessibility(page, "page introuvable")
@@ -174,7 +174,7 @@ def test_person_with_two_roles_switches_role_from_the_header(
     check_accessibility(page, "choix du rôle")
 
     page.get_by_role(
-        "button", name=re.compile(r"^Agir en tant que : Référent numérique \(RUPN\) – Poitiers")
+        "button", name=re.compile(r"^Agir en tant que\s: Référent numérique \(RUPN\) – Poitiers")
     ).click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Espace référent numérique")
@@ -188,7 +188,7 @@ def test_person_with_two_roles_switches_role_from_the_header(
     # And back.
     header_tools.get_by_role("link", name=re.compile("Référent numérique")).click()
     page.get_by_role(
-        "button", name=re.compile(r"^Agir en tant que : Chef d’établissement – Poitiers")
+        "button", name=re.compile(r"^Agir en tant que\s: Chef d’établissement – Poitiers")
     ).click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Espace chef d’établissement")

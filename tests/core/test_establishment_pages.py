@@ -110,3 +110,22 @@ def test_list_is_paginated_and_keeps_the_filters(worlds):
     second = client.get("/etablissements/", {"q": "Pagination", "page": "2"}).content.decode()
     assert "Collège Pagination 54" in second
     assert "Collège Pagination 00" not in second
+
+
+def test_a_principal_with_one_establishment_gets_no_narrowing_filters(worlds):
+    poitiers, _ = worlds
+    body = client_acting_as(poitiers.principal).get("/etablissements/").content.decode()
+    assert 'name="annee"' in body
+    for name in ("departement", "type", "sector"):
+        assert f'name="{name}"' not in body
+    # A stale filter in the URL neither breaks the page nor hides the establishment.
+    response = client_acting_as(poitiers.principal).get("/etablissements/", {"type": "lycee_x"})
+    assert response.status_code == 200
+    assert poitiers.establishment.name in response.content.decode()
+
+
+def test_roles_seeing_several_establishments_keep_the_filters(worlds):
+    poitiers, _ = worlds
+    body = client_acting_as(poitiers.dane_admin).get("/etablissements/").content.decode()
+    for name in ("departement", "type", "sector"):
+        assert f'name="{name}"' in body

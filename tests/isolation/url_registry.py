@@ -319,12 +319,13 @@ REGISTRY: dict[str, UrlSpec] = {
         cross_tenant="no_leak",
     ),
     # --- Establishments ---
-    "establishments:list": UrlSpec(roles=ALL_ROLES),
-    "establishments:detail": UrlSpec(
+    "dashboards:establishment": UrlSpec(
         roles=ALL_ROLES,
         kwargs={"pk": lambda ctx: ctx.a.establishment.pk},
         out_of_scope=_detail_out_of_scope,
+        note="Fiche d’un établissement : personnes, IMP, effectifs ; hors périmètre → 404.",
     ),
+    "establishments:list": UrlSpec(roles=ALL_ROLES),
     "establishments:import_upload": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         post=annuaire_upload,

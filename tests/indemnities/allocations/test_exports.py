@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from accounts.scopes import scope_for
 from establishments.models import Establishment, SchoolYear
+from indemnities.exports import csv_amount
 from indemnities.models import ServiceCertification
 from indemnities.services.allocations import allocation_set
 from indemnities.services.certifications import service_certify
@@ -116,7 +117,7 @@ HEADER = (
 )
 BENALI = (
     "0160001P;Collège Jean Moulin (Poitiers);Mme;Benali;Nadia;second.poitiers@test.fr;"
-    "1 250,00;1;Fait en totalité;30/06/2027;1 250,00\r\n"
+    "1250,00;1;Fait en totalité;30/06/2027;1250,00\r\n"
 )
 BERNARD = (
     "0160001P;Collège Jean Moulin (Poitiers);M.;Bernard;Julien;rupn.poitiers@test.fr;"
@@ -124,7 +125,7 @@ BERNARD = (
 )
 DURAND = (
     '0860002K;"Lycée ""Victor Hugo""; site B";Mme;Durand;Éloïse;durand@test.fr;'
-    "1 875,00;1,5;Non certifié;;\r\n"
+    "1875,00;1,5;Non certifié;;\r\n"
 )
 
 
@@ -261,3 +262,9 @@ def test_xlsx_read_back(payroll: tuple[ImpWorld, ImpWorld]) -> None:
     amount = sheet.cell(2, 7)
     assert amount.data_type == "n" and "€" in amount.number_format
     assert sheet.cell(2, 10).number_format == "DD/MM/YYYY"
+
+
+def test_csv_amounts_are_numbers_for_a_french_spreadsheet() -> None:
+    assert csv_amount(D("1875")) == "1875,00"
+    assert csv_amount(D("1234567.5")) == "1234567,50"
+    assert csv_amount(None) == ""

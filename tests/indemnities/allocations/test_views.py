@@ -458,3 +458,16 @@ def test_allocation_list_query_count_is_constant(imp: tuple[ImpWorld, ImpWorld])
     for _ in range(5):
         principal.establishments.add(make_establishment(academie=poitiers.world.academie))
     assert count() == before
+
+
+def test_allocation_list_totals_sit_in_the_table_footer(imp) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_establishment
+
+    poitiers, _ = imp
+    principal = poitiers.world.principal
+    second = make_establishment(academie=poitiers.world.academie, name="Collège Second")
+    principal.establishments.add(second)
+    body = client_acting_as(principal).get("/indemnites/attributions/").content.decode()
+    footer = body.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    assert "Total" in footer
+    assert "5\u202f000,00\u00a0€" in footer  # two collèges of 300 pupils: 2 500 € each

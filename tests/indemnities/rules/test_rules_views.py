@@ -20,7 +20,7 @@ from indemnities.models import (
 from indemnities.services.envelopes import envelope_override_set
 from indemnities.services.rules import rule_set_lock, rule_set_rows
 from tests.conftest import client_acting_as
-from tests.factories import platform_of
+from tests.factories import make_establishment, platform_of
 from tests.indemnities.rules.conftest import establishment_with, make_rules
 
 pytestmark = pytest.mark.django_db
@@ -358,7 +358,13 @@ def test_coordinator_sees_only_their_departements(ruled, year):
     assert poitiers.other_establishment.name not in body  # another département
     assert bordeaux.establishment.name not in body
     assert "Ajuster" not in body
-    # A département outside their scope is not accepted as a filter.
+    # A département outside their scope is not accepted as a filter (once they have a choice
+    # of establishments, and so filters).
+    make_establishment(
+        academie=poitiers.academie,
+        departement=poitiers.establishment.departement,
+        name="Collège Voisin (Poitiers)",
+    )
     outside = poitiers.other_establishment.departement_id
     response = client_acting_as(poitiers.coordinator).get(
         f"/indemnites/enveloppes/?departement={outside}"
