@@ -155,6 +155,10 @@ class Membership(models.Model):
         verbose_name_plural = "rôles"
         ordering = ["academie__name", "role"]
         indexes = [models.Index(fields=["academie", "role"])]
+        constraints = [
+            # Child rows name it with their académie: see tenancy.constraints.
+            models.UniqueConstraint(fields=["id", "academie"], name="membership_id_academie"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} – {self.academie.name}"

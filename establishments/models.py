@@ -69,6 +69,8 @@ class Departement(models.Model):
         verbose_name_plural = "départements"
         ordering = ["code"]
         constraints = [
+            # Child rows name it with their académie: see tenancy.constraints.
+            models.UniqueConstraint(fields=["id", "academie"], name="departement_id_academie"),
             # A département belongs to one académie only, nationally.
             models.UniqueConstraint(fields=["code"], name="departement_code_unique"),
         ]
@@ -176,6 +178,10 @@ class Establishment(models.Model):
         indexes = [
             models.Index(fields=["academie", "departement", "type"]),
             models.Index(fields=["academie", "name"]),
+        ]
+        constraints = [
+            # Child rows name it with their académie: see tenancy.constraints.
+            models.UniqueConstraint(fields=["id", "academie"], name="establishment_id_academie"),
         ]
 
     def __str__(self) -> str:

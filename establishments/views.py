@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Role
+from tenancy.roles import Role
 from establishments.forms import EstablishmentFilterForm
 from establishments.models import SchoolYear
 from establishments.selectors import EstablishmentFilters, establishments_search

@@ -260,6 +260,8 @@ class Allocation(models.Model):
         verbose_name = "attribution IMP"
         verbose_name_plural = "attributions IMP"
         constraints = [
+            # Child rows name it with their académie: see tenancy.constraints.
+            models.UniqueConstraint(fields=["id", "academie"], name="allocation_id_academie"),
             models.UniqueConstraint(
                 fields=["establishment", "school_year", "referent"],
                 name="allocation_one_per_referent_year",

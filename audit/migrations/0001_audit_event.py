@@ -53,7 +53,8 @@ class Migration(migrations.Migration):
 POSTGRESQL_GUARD = """
 CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_auditevent est en ajout seul : % refusé', TG_OP;
+    RAISE EXCEPTION 'audit_auditevent est en ajout seul : %% refusé', TG_OP
+        USING ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_append_only

@@ -21,7 +21,7 @@ from establishments.models import Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.models import Allocation
 from indemnities.selectors import ZERO, allocations_of, amount_rules, referents_of
-from indemnities.templatetags.money import format_euros, format_number
+from rupn.formatting import format_euros, format_number
 from tenancy.scope import Scope
 
 

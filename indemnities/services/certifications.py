@@ -15,7 +15,7 @@ from audit.services import audit_record
 from indemnities.envelopes import CENT
 from indemnities.models import Allocation, ServiceCertification, ServiceStatus
 from indemnities.selectors_certifications import certification_right
-from indemnities.templatetags.money import format_euros
+from rupn.formatting import format_euros
 from tenancy.scope import Scope
 
 MONTHS_IN_YEAR = 9  # IMP are paid in ninths, from November to July

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.models import QUARTER, Allocation, EnvelopeOverride
-from indemnities.templatetags.money import format_euros
+from rupn.formatting import format_euros
 from tenancy.scope import Scope
 
 CENT = Decimal("0.01")

@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.scopes import scope_for
@@ -185,7 +185,7 @@ def test_the_database_refuses_an_update(worlds) -> None:
     poitiers, _ = worlds
     with transaction.atomic():
         event = audit_record(actor=scope_for(poitiers.dane_admin), verb="x.y", summary="a fait")
-    with pytest.raises((IntegrityError, InternalError, OperationalError)):
+    with pytest.raises(IntegrityError):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE audit_auditevent SET summary = %s WHERE id = %s", ["falsifié", event.pk]
@@ -202,7 +202,7 @@ def test_the_database_refuses_a_delete_on_postgresql(worlds) -> None:
     poitiers, _ = worlds
     with transaction.atomic():
         event = audit_record(actor=scope_for(poitiers.dane_admin), verb="x.y", summary="a fait")
-    with pytest.raises(InternalError):
+    with pytest.raises(IntegrityError):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
