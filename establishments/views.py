@@ -2,11 +2,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from tenancy.roles import Role
 from establishments.forms import EstablishmentFilterForm
 from establishments.models import SchoolYear
 from establishments.selectors import EstablishmentFilters, establishments_search
 from tenancy.http import request_scope, role_required
+from tenancy.roles import Role
 
 ALL_ROLES = tuple(Role)
 PAGE_SIZE = 50
