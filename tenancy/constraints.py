@@ -33,12 +33,13 @@ def same_academie_as_parent(
         elif vendor == "sqlite":
             for event in ("INSERT", "UPDATE"):
                 # Table and column names are the migration's own constants, never input.
-                schema_editor.execute(  # noqa: S608
+                trigger = (
                     f"CREATE TRIGGER {name}_{event.lower()} BEFORE {event} ON {child} "
-                    f"FOR EACH ROW WHEN (SELECT academie_id FROM {parent} "
+                    f"FOR EACH ROW WHEN (SELECT academie_id FROM {parent} "  # noqa: S608
                     f"WHERE id = NEW.{column}) IS NOT NEW.academie_id "
                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
+                schema_editor.execute(trigger)
 
     def backwards(apps: Any, schema_editor: Any) -> None:
         vendor = schema_editor.connection.vendor
