@@ -33,10 +33,10 @@ def same_academie_as_parent(
         elif vendor == "sqlite":
             for event in ("INSERT", "UPDATE"):
                 # Table and column names are the migration's own constants, never input.
+                when = f"(SELECT academie_id FROM {parent} WHERE id = NEW.{column})"  # noqa: S608
                 trigger = (
                     f"CREATE TRIGGER {name}_{event.lower()} BEFORE {event} ON {child} "
-                    f"FOR EACH ROW WHEN (SELECT academie_id FROM {parent} "  # noqa: S608
-                    f"WHERE id = NEW.{column}) IS NOT NEW.academie_id "
+                    f"FOR EACH ROW WHEN {when} IS NOT NEW.academie_id "
                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
                 schema_editor.execute(trigger)
