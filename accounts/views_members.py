@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from accounts.forms import MemberFilterForm, MemberInviteForm, MembershipRevokeF
 from accounts.models import Role
 from accounts.services import invitation_cancel, invitation_create, membership_revoke
 from establishments.models import Establishment
+from rupn.pagination import page_of
 from tenancy.http import request_scope, role_required
 
 PAGE_SIZE = 100
@@ -61,7 +61,7 @@ def members(request: HttpRequest) -> HttpResponse:
             | Q(user__first_name__icontains=query)
         )
         invitations = invitations.filter(Q(email__icontains=query) | Q(last_name__icontains=query))
-    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, memberships, per_page=PAGE_SIZE)
     return render(
         request,
         "accounts/members.html",

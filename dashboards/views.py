@@ -11,8 +11,7 @@ from accounts.models import Role
 from accounts.selectors import establishment_people
 from dashboards.views_platform import platform_home
 from establishments.access import establishments_visible_to, get_establishment_for
-from establishments.forms import SchoolYearChoiceField
-from establishments.models import SchoolYear
+from establishments.forms import SchoolYearChoiceField, year_filter
 from indemnities.selectors import allocation_page, referent_imp_lines
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
@@ -54,12 +53,8 @@ def establishment_page(request: HttpRequest, pk: int) -> HttpResponse:
     never the envelope nor colleagues' amounts."""
     scope = request_scope(request)
     establishment = get_establishment_for(scope, pk)
-    current_year = SchoolYear.objects.current()
-    data = request.GET.copy()
-    data.setdefault("annee", str(current_year.start_year))
-    form = SchoolYearForm(data)
-    valid = form.is_valid()
-    school_year = (form.cleaned_data["annee"] if valid else None) or current_year
+    chosen = year_filter(SchoolYearForm, request.GET)
+    form, school_year, valid = chosen.form, chosen.school_year, chosen.valid
     imp = allocation_page(establishment, school_year)
     is_referent = scope.role == Role.RUPN
     own_lines = [line for line in imp.lines if line.referent.user_id == scope.user_id]

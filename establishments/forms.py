@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
@@ -8,9 +9,6 @@ from dsfr.forms import DsfrBaseForm
 from establishments.access import departements_visible_to, establishments_visible_to
 from establishments.models import Departement, EstablishmentType, SchoolYear, Sector
 from tenancy.scope import Scope
-
-if TYPE_CHECKING:
-    pass
 
 
 class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -66,3 +64,28 @@ class EstablishmentFilterForm(ScopedEstablishmentFilterForm):
     sector = forms.ChoiceField(
         label="Secteur", required=False, choices=[("", "Tous"), *Sector.choices]
     )
+
+
+@dataclass(frozen=True)
+class YearFilter:
+    """A filter form bound to the query string, and the school year it asks for."""
+
+    form: Any
+    school_year: SchoolYear
+    valid: bool
+
+
+def year_filter(form_class: Any, query: Any, **form_kwargs: Any) -> YearFilter:
+    """Bind `form_class` (with an `annee` field) to the query string, the current school year
+    selected unless another is asked for; an invalid or empty `annee` means the current year.
+    Without a query string the form stays unbound (nothing to check, nothing to read)."""
+    current = SchoolYear.objects.current()
+    if not query:
+        form = form_class(initial={"annee": current}, **form_kwargs)
+        return YearFilter(form=form, school_year=current, valid=True)
+    data = query.copy()
+    data.setdefault("annee", str(current.start_year))
+    form = form_class(data, **form_kwargs)
+    valid = form.is_valid()
+    chosen = form.cleaned_data.get("annee") if valid else None
+    return YearFilter(form=form, school_year=chosen or current, valid=valid)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from audit.selectors import history_for, history_lines
-from establishments.models import SchoolYear
+from establishments.forms import year_filter
 from indemnities.access import get_allocation_for, get_establishment_and_year_for
 from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
 from indemnities.selectors import (
@@ -28,18 +28,11 @@ from tenancy.http import request_scope, role_required
 DIRECTION = (Role.PRINCIPAL, Role.DEPUTY)
 
 
-def _year_from(request: HttpRequest) -> tuple[YearForm, SchoolYear]:
-    current = SchoolYear.objects.current()
-    form = YearForm(request.GET or None, initial={"annee": current})
-    if form.is_bound and form.is_valid() and form.cleaned_data["annee"]:
-        return form, form.cleaned_data["annee"]
-    return form, current
-
-
 @role_required(*DIRECTION)
 def allocation_list(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
-    form, school_year = _year_from(request)
+    chosen = year_filter(YearForm, request.GET)
+    form, school_year = chosen.form, chosen.school_year
     summaries = allocation_summaries(scope=scope, school_year=school_year)
     counts = referent_counts([s.establishment for s in summaries], school_year)
     return render(
@@ -57,7 +50,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
                 "remaining": sum((s.remaining or ZERO for s in summaries if s.has_envelope), ZERO),
             },
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=200 if chosen.valid else 400,
     )
 
 

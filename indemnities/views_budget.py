@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Role
-from establishments.models import SchoolYear
+from establishments.forms import year_filter
 from indemnities.forms_allocations import YearForm
 from indemnities.selectors import budget_for
 from tenancy.http import request_scope, role_required
@@ -15,12 +15,8 @@ from tenancy.http import request_scope, role_required
 @role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
 def budget(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
-    current = SchoolYear.objects.current()
-    form = YearForm(request.GET or None, initial={"annee": current})
-    school_year = current
-    invalid = form.is_bound and not form.is_valid()
-    if form.is_bound and not invalid and form.cleaned_data["annee"]:
-        school_year = form.cleaned_data["annee"]
+    chosen = year_filter(YearForm, request.GET)
+    form, school_year, invalid = chosen.form, chosen.school_year, not chosen.valid
     return render(
         request,
         "indemnities/budget.html",

@@ -7,13 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from audit.selectors import history_for, history_lines
+from establishments.forms import year_filter
 from establishments.models import EstablishmentCategory, SchoolYear
 from establishments.services_years import school_year_open
 from indemnities.defaults import POITIERS_BANDS
@@ -49,10 +49,10 @@ from indemnities.services.rules import (
     rule_set_update,
 )
 from rupn.links import url_with_query
+from rupn.pagination import page_of
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
 
-PAGE_SIZE = 50
 BANDS_PREFIX = "bands"
 
 
@@ -269,20 +269,16 @@ def rules_edit(request: HttpRequest, start_year: int, action: str = "edit") -> H
 @role_required(Role.DANE_ADMIN, Role.DANE_COORDINATOR)
 def envelopes(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
-    current = SchoolYear.objects.current()
-    form = EnvelopeFilterForm(request.GET or None, scope=scope, initial={"annee": current})
+    chosen = year_filter(EnvelopeFilterForm, request.GET, scope=scope)
+    form, school_year = chosen.form, chosen.school_year
     filters = EnvelopeFilters()
-    school_year = current
-    if form.is_bound and form.is_valid():
+    if chosen.valid and form.is_bound:
         data = form.cleaned_data
         filters = EnvelopeFilters(
             departement_id=data["departement"].pk if data.get("departement") else None,
             type=data.get("type", ""),
         )
-        school_year = data["annee"] or current
-    page = Paginator(envelope_establishments(scope=scope, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, envelope_establishments(scope=scope, filters=filters))
     rule_set = rule_set_of(scope, school_year)
     by_id = envelopes_for(
         academie_id=scope.academie_id,
