@@ -48,7 +48,7 @@ def build(count: int) -> dict[str, Any]:
     from indemnities.defaults import POITIERS_BANDS
     from indemnities.envelopes import envelopes_for
     from indemnities.models import Allocation, ServiceCertification
-    from indemnities.selectors import amount_rules
+    from indemnities.selectors_amounts import amount_rules
     from indemnities.services.rules import rule_set_create_from_table
     from tenancy.scope import Scope
     from tests.factories import POITIERS_DEPARTEMENTS, make_academie

@@ -12,7 +12,7 @@ from accounts.selectors import establishment_people
 from dashboards.views_platform import platform_home
 from establishments.access import establishments_visible_to, get_establishment_for
 from establishments.forms import SchoolYearChoiceField, year_filter
-from indemnities.selectors import allocation_page, referent_imp_lines
+from indemnities.selectors_allocations import allocation_page, referent_imp_lines
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
 

@@ -19,7 +19,8 @@ from accounts.services import membership_grant
 from establishments.models import Academie, Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.models import Allocation, ServiceCertification, ServiceStatus
-from indemnities.selectors import AmountRules, amount_rules, referents_of
+from indemnities.selectors_allocations import referents_of
+from indemnities.selectors_amounts import AmountRules, amount_rules
 from indemnities.services.allocations import allocation_set
 from indemnities.services.certifications import service_certify
 

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from indemnities.models import ServiceStatus
-from indemnities.selectors import ExportRow
+from indemnities.selectors_exports import ExportRow
 from rupn.formatting import format_number, format_spreadsheet_amount
 
 HEADERS = (

@@ -18,7 +18,7 @@ from tenancy.scope import Scope
 
 if TYPE_CHECKING:
     from accounts.models import Membership
-    from indemnities.selectors import AllocationPage
+    from indemnities.selectors_allocations import AllocationPage
 
 
 def _year_field(*, required: bool = False) -> SchoolYearChoiceField:

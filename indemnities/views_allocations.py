@@ -13,13 +13,13 @@ from audit.selectors import history_for, history_lines
 from establishments.forms import year_filter
 from indemnities.access import get_allocation_for, get_establishment_and_year_for
 from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
-from indemnities.selectors import (
-    ZERO,
+from indemnities.selectors_allocations import (
     allocation_page,
-    allocation_summaries,
     certification_allocations,
     referent_counts,
 )
+from indemnities.selectors_amounts import ZERO
+from indemnities.selectors_budget import allocation_summaries
 from indemnities.selectors_certifications import certification_right, certification_rights
 from indemnities.services.allocations import allocation_set
 from indemnities.services.certifications import service_certify

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from accounts.models import Role
 from establishments.forms import year_filter
 from indemnities.forms_allocations import YearForm
-from indemnities.selectors import budget_for
+from indemnities.selectors_budget import budget_for
 from tenancy.http import request_scope, role_required
 
 

@@ -9,7 +9,7 @@ from accounts.models import Role
 from establishments.models import SchoolYear
 from indemnities.exports import render_csv, render_xlsx
 from indemnities.forms_allocations import ExportForm
-from indemnities.selectors import export_rows
+from indemnities.selectors_exports import export_rows
 from tenancy.http import request_scope, role_required
 
 CONTENT_TYPES = {

@@ -20,7 +20,8 @@ from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
 from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.models import Allocation
-from indemnities.selectors import ZERO, allocations_of, amount_rules, referents_of
+from indemnities.selectors_allocations import allocations_of, referents_of
+from indemnities.selectors_amounts import ZERO, amount_rules
 from rupn.formatting import format_euros, format_number
 from tenancy.scope import Scope
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from accounts.scopes import scope_for
 from establishments.access import departements_visible_to, establishments_visible_to
 from indemnities.access import allocations_visible_to, get_allocation_for
-from indemnities.selectors import referent_imp_lines
+from indemnities.selectors_allocations import referent_imp_lines
 from indemnities.services.allocations import allocation_set
 from tests.factories import platform_of
 

@@ -13,7 +13,7 @@ from indemnities.demo_allocations import load_demo_allocations, split_envelope
 from indemnities.demo_rules import load_demo_rules
 from indemnities.envelopes import envelopes_for
 from indemnities.models import Allocation, ServiceCertification
-from indemnities.selectors import AmountRules
+from indemnities.selectors_amounts import AmountRules
 
 D = Decimal
 RULES = AmountRules(
