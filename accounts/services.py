@@ -15,6 +15,7 @@ from accounts.models import DANE_ROLES, Invitation, Membership, Role, User
 from accounts.scopes import scope_for
 from audit.services import audit_record
 from establishments.models import Academie, Departement, Establishment, SchoolYear
+from rupn.formatting import quoted
 from rupn.tasks import dispatch_on_commit
 from tenancy.guard import scopes_disabled
 from tenancy.scope import Scope
@@ -60,7 +61,7 @@ def _role_scope_text(membership: Membership) -> str:
         str(d) for d in membership.departements.all()
     ]
     year = f", {membership.school_year.label}" if membership.school_year else ""
-    return f"« {label} »" + (f" ({', '.join(names)}{year})" if names else "")
+    return quoted(label) + (f" ({', '.join(names)}{year})" if names else "")
 
 
 def _person(user: User | None, email: str = "") -> str:
@@ -201,7 +202,7 @@ def invitation_create(
         actor=actor,
         verb="invitation.create",
         target=invitation,
-        summary=f"a invité {invitation.email} au rôle « {invitation.get_role_display()} »",
+        summary=f"a invité {invitation.email} au rôle {quoted(invitation.get_role_display())}",
     )
 
     from accounts.tasks import send_invitation_email
@@ -298,6 +299,6 @@ def invitation_cancel(*, invitation: Invitation, actor: Scope) -> Invitation:
             verb="invitation.cancel",
             target=invitation,
             summary=f"a annulé l’invitation de {invitation.email} au rôle "
-            f"« {invitation.get_role_display()} »",
+            f"{quoted(invitation.get_role_display())}",
         )
     return invitation

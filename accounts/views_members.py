@@ -18,6 +18,7 @@ from accounts.access import (
 from accounts.forms import MemberFilterForm, MemberInviteForm, MembershipRevokeForm
 from accounts.models import Role
 from accounts.services import invitation_cancel, invitation_create, membership_revoke
+from audit.selectors import history_for, history_lines
 from establishments.models import Establishment
 from rupn.pagination import page_of
 from tenancy.http import request_scope, role_required
@@ -71,6 +72,9 @@ def members(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "invitations": list(invitations[:INVITATIONS_SHOWN]),
             "invitations_shown": INVITATIONS_SHOWN,
+            "history": history_lines(
+                history_for(scope, whole_academie=True, verb_prefix=("membership.", "invitation."))
+            ),
         },
     )
 
@@ -126,7 +130,12 @@ def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/member_revoke.html",
-        {"page_title": "Révoquer un rôle", "membership": membership, "form": form},
+        {
+            "page_title": "Révoquer un rôle",
+            "membership": membership,
+            "form": form,
+            "history": history_lines(history_for(scope, targets=[membership])),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

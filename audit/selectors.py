@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from audit.models import AuditEvent
+from rupn.formatting import format_date, french_punctuation
 from tenancy.roles import FEMININE_LABELS, MASCULINE_LABELS, Role
 from tenancy.scope import Scope
 
@@ -23,9 +22,11 @@ def history_for(
     establishment_id: int | None = None,
     school_year_id: int | None = None,
     verbs: Iterable[str] = (),
-    verb_prefix: str = "",
+    verb_prefix: str | tuple[str, ...] = "",
+    whole_academie: bool = False,
 ) -> QuerySet[AuditEvent]:
-    """Events of the scope's académie about `targets`, or about an establishment and year.
+    """Events of the scope's académie about `targets`, or about an establishment and year, or
+    (`whole_academie`, for pages of the whole académie such as its members) all of them.
 
     The panels are shown on pages the scope already may read; a scope that is None sees none.
     """
@@ -40,13 +41,19 @@ def history_for(
         if school_year_id is not None:
             about &= Q(school_year_id=school_year_id)
         wanted |= about
-    if not wanted:
+    if whole_academie:
+        wanted = Q()
+    elif not wanted:
         return AuditEvent.objects.none()
     events = events.filter(wanted)
     if verbs:
         events = events.filter(verb__in=list(verbs))
-    if verb_prefix:
-        events = events.filter(verb__startswith=verb_prefix)
+    prefixes = (verb_prefix,) if isinstance(verb_prefix, str) else verb_prefix
+    if any(prefixes):
+        by_prefix = Q()
+        for prefix in prefixes:
+            by_prefix |= Q(verb__startswith=prefix)
+        events = events.filter(by_prefix)
     return events.select_related("actor").order_by("-created_at", "-pk")[:HISTORY_LENGTH]
 
 
@@ -60,7 +67,7 @@ class HistoryLine:
     @property
     def sentence(self) -> str:
         text = f"{self.actor}, {self.summary} {self.when}"
-        return f"{text} — motif : {self.reason}" if self.reason else text
+        return french_punctuation(f"{text} — motif : {self.reason}" if self.reason else text)
 
 
 def _actor_label(event: AuditEvent) -> str:
@@ -74,10 +81,7 @@ def _actor_label(event: AuditEvent) -> str:
 
 
 def _when(event: AuditEvent) -> str:
-    moment = timezone.localtime(event.created_at)
-    day = "1er" if moment.day == 1 else str(moment.day)
-    month_year = date_format(moment, "F Y")
-    return f"le {day} {month_year} à {moment.hour} h {moment.minute:02d}"
+    return f"le {format_date(event.created_at, time=True)}"
 
 
 def history_lines(events: Iterable[AuditEvent]) -> list[HistoryLine]:

@@ -55,9 +55,8 @@ def establishment_page(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = get_establishment_for(scope, pk)
     chosen = year_filter(SchoolYearForm, request.GET)
     form, school_year, valid = chosen.form, chosen.school_year, chosen.valid
-    imp = allocation_page(establishment, school_year)
+    imp = allocation_page(establishment, school_year, scope=scope)
     is_referent = scope.role == Role.RUPN
-    own_lines = [line for line in imp.lines if line.referent.user_id == scope.user_id]
     pupil_counts = establishment.pupil_counts.select_related("school_year").order_by(
         "-school_year__start_year"
     )
@@ -71,7 +70,7 @@ def establishment_page(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "people": establishment_people(establishment, school_year),
             "imp": imp,
-            "imp_lines": own_lines if is_referent else imp.lines,
+            "imp_lines": imp.lines,
             "shows_envelope": not is_referent,
             "can_allocate": scope.role in (Role.PRINCIPAL, Role.DEPUTY),
             "can_follow_service": scope.role != Role.RUPN,

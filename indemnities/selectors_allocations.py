@@ -77,7 +77,11 @@ class AllocationPage:
         return self.envelope.amount - self.allocated
 
 
-def allocation_page(establishment: Establishment, school_year: SchoolYear) -> AllocationPage:
+def allocation_page(
+    establishment: Establishment, school_year: SchoolYear, *, scope: Scope
+) -> AllocationPage:
+    """The establishment's referents and allocations for the year, as `scope` may see them: a
+    referent sees their own line only, never a colleague's amount."""
     rule_set = rule_set_for(establishment.academie_id, school_year)
     envelope = envelopes_for(
         academie_id=establishment.academie_id,
@@ -85,9 +89,11 @@ def allocation_page(establishment: Establishment, school_year: SchoolYear) -> Al
         establishments=[establishment],
         rule_set=rule_set,
     )[establishment.pk]
-    allocations = list(allocations_of(establishment, school_year))
+    allocations = list(
+        allocations_of(establishment, school_year).filter(scope.own_rows_q("referent__user_id"))
+    )
     by_referent = {a.referent_id: a for a in allocations}
-    referents = list(referents_of(establishment, school_year))
+    referents = list(referents_of(establishment, school_year).filter(scope.own_rows_q("user_id")))
     referent_ids = {r.pk for r in referents}
     return AllocationPage(
         establishment=establishment,

@@ -59,7 +59,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
 def allocation_edit(request: HttpRequest, establishment_pk: int, start_year: int) -> HttpResponse:
     scope = request_scope(request)
     establishment, school_year = get_establishment_and_year_for(scope, establishment_pk, start_year)
-    page = allocation_page(establishment, school_year)
+    page = allocation_page(establishment, school_year, scope=scope)
     editable = page.rules is not None and page.envelope.amount is not None
     status = 200
     form = AllocationForm(request.POST if request.method == "POST" else None, page=page)

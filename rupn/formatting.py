@@ -160,6 +160,11 @@ def the(noun: object, *, feminine: bool = True) -> str:
     return f"{'la' if feminine else 'le'} {text}"
 
 
+def quoted(text: object) -> str:
+    """« text » with the no-break spaces French guillemets take inside."""
+    return f"«{NBSP}{text}{NBSP}»"
+
+
 def french_punctuation(text: str) -> str:
     """A no-break space before ; ! ? (narrow) and : (full), replacing an ordinary one."""
     for mark, space in ((";", NARROW_NBSP), ("!", NARROW_NBSP), ("?", NARROW_NBSP), (":", NBSP)):

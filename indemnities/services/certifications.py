@@ -15,7 +15,7 @@ from audit.services import audit_record
 from indemnities.envelopes import CENT
 from indemnities.models import Allocation, ServiceCertification, ServiceStatus
 from indemnities.selectors_certifications import certification_right
-from rupn.formatting import format_euros
+from rupn.formatting import format_euros, quoted
 from tenancy.scope import Scope
 
 MONTHS_IN_YEAR = 9  # IMP are paid in ninths, from November to July
@@ -97,7 +97,7 @@ def service_certify(
         school_year_id=allocation.school_year_id,
         summary=(
             f"{'a corrigé la certification' if right.is_correction else 'a certifié'} "
-            f"« {label}{detail} » pour {user.full_name or user.email} "
+            f"{quoted(label + detail)} pour {user.full_name or user.email} "
             f"({format_euros(certification.amount)} dus, {allocation.establishment.name}, "
             f"{allocation.school_year.label})"
         ),

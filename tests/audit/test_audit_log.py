@@ -238,8 +238,8 @@ def test_the_history_reads_as_french_with_the_person_role_and_date(imp, settings
     )
     assert [line.sentence for line in lines] == [
         f"Sophie Garnier, administratrice DANE, a porté l’enveloppe IMP {year.label} de "
-        "Collège Fromentin de 2\u202f500,00\u00a0€ à 3\u202f750,00\u00a0€ le 3 octobre 2026 à "
-        "14 h 02 — motif : Ouverture d’une classe ULIS."
+        "Collège Fromentin de 2\u202f500,00\u00a0€ à 3\u202f750,00\u00a0€ le 3\u00a0octobre 2026 à "
+        "14\u00a0h\u00a002 — motif\u00a0: Ouverture d’une classe ULIS."
     ]
     # Another académie's scope reads none of it.
     _, bordeaux = imp
@@ -263,3 +263,17 @@ def test_the_panels_show_the_history(imp, acting_client) -> None:
     body = page.content.decode()
     assert "Historique de la répartition" in body
     assert "a attribué une IMP de 1\u202f250,00\u00a0€" in body
+
+
+def test_the_members_page_shows_who_granted_and_revoked(worlds, acting_client) -> None:
+    poitiers, bordeaux = worlds
+    admin = poitiers.dane_admin
+    membership_revoke(membership=poitiers.deputy, actor=scope_for(admin))
+    body = acting_client(admin).get("/membres/").content.decode()
+    assert "Dernières modifications des rôles et invitations" in body
+    assert "a retiré le rôle «\u00a0Adjoint au chef d’établissement\u00a0»" in body
+    revoke_page = acting_client(admin).get(f"/membres/{poitiers.rupn.pk}/revoquer/")
+    assert "Historique de ce rôle" in revoke_page.content.decode()
+    # Bordeaux's DANE reads none of Poitiers' history.
+    other = acting_client(bordeaux.dane_admin).get("/membres/").content.decode()
+    assert "a retiré le rôle" not in other
