@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import admin_academies  # noqa: F401  (registers the académies' admin)
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
     _check_scope,
