@@ -117,8 +117,11 @@ def ignored_rows(count: int) -> list[dict[str, str]]:
 
 
 def run(count: int, others: int) -> None:
+    from establishments.imports.apply import (
+        establishment_import_apply,
+        establishment_import_preview,
+    )
     from establishments.models import Establishment, PupilCount, SchoolYear
-    from establishments.services import establishment_import_apply, establishment_import_preview
     from tests.establishments.annuaire_csv import annuaire_csv
     from tests.factories import POITIERS_DEPARTEMENTS, make_academie
 

@@ -19,14 +19,14 @@ from establishments.forms_import import (
     EstablishmentImportConfirmForm,
     EstablishmentImportUploadForm,
 )
-from establishments.models import ImportStatus
-from establishments.services import (
-    AnnuaireFileError,
+from establishments.imports.apply import (
     EstablishmentImportError,
     establishment_import_apply,
     establishment_import_cancel,
     establishment_import_preview,
 )
+from establishments.imports.parse import AnnuaireFileError
+from establishments.models import ImportStatus
 
 RECENT_IMPORTS = 10
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from establishments.importers import AnnuaireFileError
+from establishments.imports.parse import AnnuaireFileError
 from establishments.models import (
     Establishment,
     EstablishmentImport,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from establishments import importers
-from establishments.importers import AnnuaireFileError, parse_annuaire
+from establishments.imports import parse as importers
+from establishments.imports.parse import AnnuaireFileError, parse_annuaire
 from tests.establishments.annuaire_csv import (
     HEADER_LABELS,
     annuaire_csv,

@@ -70,7 +70,7 @@ def a_import(ctx: Ctx) -> EstablishmentImport:
     """A previewed, not yet applied, annuaire import of académie A (through the service)."""
 
     def build() -> EstablishmentImport:
-        from establishments.services import establishment_import_preview
+        from establishments.imports.apply import establishment_import_preview
 
         return establishment_import_preview(
             academie=ctx.a.academie,

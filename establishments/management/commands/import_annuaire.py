@@ -14,15 +14,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from establishments.models import Academie, SchoolYear
-from establishments.school_years import parse_school_year_label
-from establishments.services import (
-    AnnuaireFileError,
+from establishments.imports.apply import (
     EstablishmentImportError,
     establishment_import_apply,
-    establishment_import_plan,
     establishment_import_preview,
 )
+from establishments.imports.parse import AnnuaireFileError
+from establishments.imports.plan import establishment_import_plan
+from establishments.models import Academie, SchoolYear
+from establishments.school_years import parse_school_year_label
 
 MAX_LISTED = 50
 

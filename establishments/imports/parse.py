@@ -1,9 +1,9 @@
-"""Parsing and validation of the national "Annuaire de l’éducation" CSV.
+"""Parsing and validation of the national "Annuaire de l’éducation" CSV (pure).
 
 The open dataset `fr-en-annuaire-education`, exported with `;` in UTF-8 (BOM or not).
 
-Pure functions: bytes in, plain data out, no database. The service (`establishments.services`)
-compares what comes out with the establishments already known and applies it.
+Pure functions: bytes in, plain data out, no database. `establishments.imports.plan` compares
+what comes out with the establishments already known; `establishments.imports.apply` writes it.
 
 The export comes with two header spellings: labels (`Identifiant_de_l_etablissement`) or field
 names (`identifiant_de_l_etablissement`); both are folded to the lower-case field name. Messages
