@@ -74,6 +74,12 @@ IGNORED_TYPES = {
     "autre",
 }
 
+EMPTY_TYPE_REASON = "Type non renseigné (organisme de formation…)"
+
+# Words of a name that mark a secondary site of an UAI (matched whole, accents and case folded):
+# "Lycée X - Annexe de Y", "Site de Z", "Antenne de …". A line whose name has none is the main one.
+SECONDARY_SITE_WORDS = re.compile(r"\b(annexe|site|antenne|delocalise|delocalisee)s?\b")
+
 MAX_NAME_LENGTH = 200
 MAX_COMMUNE_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
@@ -92,7 +98,7 @@ class RowError:
         return {"column": self.column, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EstablishmentRow:
     """A valid row of the importing académie, with values in the model's vocabulary."""
 
@@ -107,7 +113,7 @@ class EstablishmentRow:
     pupils: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IgnoredRow:
     line: int
     uai: str
@@ -131,6 +137,36 @@ class RejectedRow:
         }
 
 
+@dataclass(frozen=True)
+class MergedLine:
+    """A line dropped because its UAI is already that of the line kept (an annexe, a site)."""
+
+    line: int
+    name: str
+    commune: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "name": self.name, "commune": self.commune}
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Several lines of one UAI: one establishment, the kept line's; the others dropped."""
+
+    uai: str
+    kept_line: int
+    kept_name: str
+    dropped: tuple[MergedLine, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "uai": self.uai,
+            "kept_line": self.kept_line,
+            "kept_name": self.kept_name,
+            "dropped": [d.as_dict() for d in self.dropped],
+        }
+
+
 @dataclass
 class ParsedAnnuaire:
     header_style: str  # "labels" or "fields"
@@ -139,6 +175,7 @@ class ParsedAnnuaire:
     valid: list[EstablishmentRow] = field(default_factory=list)
     ignored: list[IgnoredRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    merged: list[Merge] = field(default_factory=list)
 
     def column(self, name: str) -> str:
         return self.columns.get(name, LABELS.get(name, name))
@@ -385,7 +422,7 @@ def parse_annuaire(
             "Le fichier ne contient que l’en-tête : aucun établissement à importer.",
             code="empty",
         )
-    _reject_duplicates(result)
+    _merge_duplicates(result)
     return result
 
 
@@ -440,14 +477,16 @@ def _parse_row(
     errors: list[RowError] = []
     values = {key: (record[pos] if pos < len(record) else "") for key, pos in index.items()}
     raw_type = get(TYPE)
+    if not raw_type:
+        # The national file lists private training bodies (CFA, organismes de formation) with
+        # no type at all: not a collège, lycée or EREA, so not the business of RUPN.
+        return IgnoredRow(line, uai, name, EMPTY_TYPE_REASON)
     type_: str | None = None
     try:
         type_ = establishment_type(raw_type, values)
     except ValueError:
         message = (
-            "Le type d’établissement est vide."
-            if not raw_type
-            else f"Type d’établissement inconnu : « {raw_type} » (attendu : Collège, Lycée, "
+            f"Type d’établissement inconnu : « {raw_type} » (attendu : Collège, Lycée, "
             "EREA, ou un type ignoré comme Ecole)."
         )
         errors.append(RowError(result.column(TYPE), message))
@@ -538,41 +577,43 @@ def _parse_row(
     )
 
 
-def _reject_duplicates(result: ParsedAnnuaire) -> None:
-    """Every occurrence of an UAI found twice is rejected: the file does not say which is right."""
-    lines_of: dict[str, list[int]] = {}
+def is_secondary_site(name: str) -> bool:
+    """Whether a name says it is an annexe, a site or an antenne of an establishment."""
+    return SECONDARY_SITE_WORDS.search(_fold(name)) is not None
+
+
+def _merge_duplicates(result: ParsedAnnuaire) -> None:
+    """One establishment per UAI: a main site and its annexes share the UAI in the annuaire.
+
+    The kept line is the first whose name does not mention an annexe, a site or an antenne
+    (`is_secondary_site`), else the first line of the UAI; the other lines are dropped, valid or
+    not, and listed in `result.merged` with their line numbers and names.
+    """
+    lines_of: dict[str, list[EstablishmentRow | RejectedRow]] = {}
+    uai_column = result.column(UAI)
     for row in result.valid:
-        lines_of.setdefault(row.uai, []).append(row.line)
+        lines_of.setdefault(row.uai, []).append(row)
     for rejected in result.rejected:
-        if rejected.uai and not any(e.column == result.column(UAI) for e in rejected.errors):
-            lines_of.setdefault(rejected.uai, []).append(rejected.line)
-    duplicated = {uai: lines for uai, lines in lines_of.items() if len(lines) > 1}
-    if not duplicated:
+        if rejected.uai and not any(e.column == uai_column for e in rejected.errors):
+            lines_of.setdefault(rejected.uai, []).append(rejected)
+    dropped_lines: set[int] = set()
+    for uai, rows in lines_of.items():
+        if len(rows) < 2:
+            continue
+        rows.sort(key=lambda r: r.line)
+        kept = next((r for r in rows if not is_secondary_site(r.name)), rows[0])
+        dropped = tuple(
+            MergedLine(r.line, r.name, r.commune if isinstance(r, EstablishmentRow) else "")
+            for r in rows
+            if r is not kept
+        )
+        dropped_lines.update(d.line for d in dropped)
+        result.merged.append(Merge(uai, kept.line, kept.name, dropped))
+    if not dropped_lines:
         return
-    column = result.column(UAI)
-
-    def duplicate_error(uai: str, line: int) -> RowError:
-        others = ", ".join(str(n) for n in duplicated[uai] if n != line)
-        return RowError(column, f"L’UAI « {uai} » figure aussi ligne {others} du fichier.")
-
-    kept: list[EstablishmentRow] = []
-    newly_rejected: set[int] = set()
-    for row in result.valid:
-        if row.uai in duplicated:
-            newly_rejected.add(row.line)
-            result.rejected.append(
-                RejectedRow(row.line, row.uai, row.name, (duplicate_error(row.uai, row.line),))
-            )
-        else:
-            kept.append(row)
-    result.valid = kept
-    result.rejected = [
-        RejectedRow(r.line, r.uai, r.name, (*r.errors, duplicate_error(r.uai, r.line)))
-        if r.uai in duplicated and r.line not in newly_rejected
-        else r
-        for r in result.rejected
-    ]
-    result.rejected.sort(key=lambda r: r.line)
+    result.merged.sort(key=lambda m: m.kept_line)
+    result.valid = [r for r in result.valid if r.line not in dropped_lines]
+    result.rejected = [r for r in result.rejected if r.line not in dropped_lines]
 
 
 def ignored_summary(ignored: list[IgnoredRow], *, sample: int = 20) -> list[dict[str, object]]:

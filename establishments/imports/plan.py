@@ -72,6 +72,7 @@ class ImportPlan:
             "unchanged": len(self.unchanged),
             "ignored": len(self.parsed.ignored),
             "rejected": len(self.rejected),
+            "merged": sum(len(m.dropped) for m in self.parsed.merged),
             "missing_pupils": len(self.missing_pupils),
         }
 
@@ -113,6 +114,7 @@ class ImportPlan:
                 {"line": row.line, "uai": row.uai, "name": row.name} for row, _ in self.unchanged
             ],
             "rejected": [row.as_dict() for row in self.rejected],
+            "merged": [merge.as_dict() for merge in self.parsed.merged],
             "missing_pupils": [missing_entry(row) for row in self.missing_pupils],
             "ignored": parse.ignored_summary(self.parsed.ignored),
         }

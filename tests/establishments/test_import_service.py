@@ -81,6 +81,7 @@ def test_preview_changes_nothing_then_apply_creates(worlds):
         "unchanged": 0,
         "ignored": 6,
         "rejected": 0,
+        "merged": 0,
         "missing_pupils": 1,
     }
     assert imp.report["header_style"] == "labels"
@@ -240,13 +241,13 @@ def test_uai_of_another_academie_is_rejected_never_moved(worlds):
 def test_a_file_with_errors_changes_nothing(worlds):
     poitiers, _ = worlds
     imp = preview(poitiers, sample("poitiers_erreurs.csv"))
-    assert imp.report["counts"]["rejected"] == 7
-    assert imp.report["counts"]["created"] == 1
-    assert [r["line"] for r in imp.report["rejected"]] == [3, 4, 5, 6, 7, 8, 9]
+    assert imp.report["counts"]["rejected"] == 5
+    assert imp.report["counts"]["created"] == 2  # line 2, and lines 5–6 merged into one
+    assert [r["line"] for r in imp.report["rejected"]] == [3, 4, 7, 8, 9]
     before = snapshot()
     with pytest.raises(EstablishmentImportError) as caught:
         apply(poitiers, imp)
-    assert "7 lignes rejetées : rien n’a été importé" in caught.value.messages[0]
+    assert "5 lignes rejetées : rien n’a été importé" in caught.value.messages[0]
     assert snapshot() == before
     imp.refresh_from_db()
     assert imp.status == ImportStatus.PREVIEWED
@@ -256,7 +257,7 @@ def test_a_file_with_errors_changes_nothing(worlds):
     assert applied.only_valid_rows is True
     assert applied.report["only_valid_rows"] is True
     assert Establishment.objects.filter(uai=uai_for("016", 1001)).exists()
-    assert not Establishment.objects.filter(uai=uai_for("079", 2002)).exists()
+    assert Establishment.objects.get(uai=uai_for("079", 2002)).name == "Collège Doublon A"
 
 
 @pytest.mark.parametrize(
@@ -345,3 +346,36 @@ def test_other_academie_importing_the_same_file_gets_its_own_rows(worlds):
     assert not Establishment.objects.filter(
         uai__in=SAMPLE_UAIS, academie=bordeaux.academie
     ).exists()
+
+
+def test_real_export_imports_fully_with_default_settings(worlds):
+    """Empty types and annexes sharing an UAI no longer block an all-or-nothing import."""
+    poitiers, _ = worlds
+    imp = preview(poitiers, sample("poitiers_export.csv"))
+    counts = imp.report["counts"]
+    assert counts["rejected"] == 0
+    assert counts["merged"] == 3
+    assert counts["created"] == 22
+    merged = {m["uai"]: m for m in imp.report["merged"]}
+    assert merged[uai_for("017", 3102)] == {
+        "uai": uai_for("017", 3102),
+        "kept_line": 38,
+        "kept_name": "Lycée professionnel Blaise Pascal",
+        "dropped": [
+            {
+                "line": 37,
+                "name": "Lycée professionnel Blaise Pascal - Annexe de Marennes",
+                "commune": "Marennes-Hiers-Brouage",
+            }
+        ],
+    }
+    applied = apply(poitiers, imp)  # all or nothing, the default
+    assert applied.status == ImportStatus.APPLIED
+    lp = Establishment.objects.get(uai=uai_for("017", 3102))
+    assert (lp.name, lp.commune) == ("Lycée professionnel Blaise Pascal", "Saintes")
+    assert PupilCount.objects.get(establishment=lp).pupils == 512
+    assert not Establishment.objects.filter(name__startswith="CFA").exists()
+    # The same file again: one establishment per UAI, all unchanged.
+    again = apply(poitiers, preview(poitiers, sample("poitiers_export.csv")))
+    assert again.report["counts"]["unchanged"] == 22
+    assert again.report["counts"]["created"] == 0

@@ -118,7 +118,7 @@ def test_rejections_offer_the_valid_rows_choice(worlds):
 
     accepted = client.post(urls_of(imp)["confirm"], {"only_valid_rows": "on"})
     assert accepted["Location"] == reverse("establishments:list")
-    assert "1 créé" in flashed(accepted)[-1]
+    assert "2 créés" in flashed(accepted)[-1]
     imp.refresh_from_db()
     assert imp.only_valid_rows is True
 
