@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 
 from establishments.access import establishments_visible_to
-from establishments.models import Establishment, PupilCount, SchoolYear
+from establishments.models import Establishment, PupilCount, PupilCountImport, SchoolYear
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -43,3 +44,27 @@ def establishments_search(
         establishment=OuterRef("pk"), school_year=school_year
     ).values("pupils")[:1]
     return establishments.annotate(pupils=Subquery(pupils)).order_by("name", "uai")
+
+
+# The pupil counts import belongs to the DANE admin of the académie only.
+
+
+def pupil_count_imports_visible_to(actor: Membership | None) -> QuerySet[PupilCountImport]:
+    from accounts.models import Role
+
+    if actor is None or not actor.is_active or actor.role != Role.DANE_ADMIN:
+        return PupilCountImport.objects.none()
+    return PupilCountImport.objects.filter(academie_id=actor.academie_id)
+
+
+def get_pupil_count_import_for(actor: Membership | None, pk: int | str) -> PupilCountImport:
+    """The import `pk` of the actor's académie; 404 alike when missing or another académie's."""
+    try:
+        return (
+            pupil_count_imports_visible_to(actor)
+            .select_related("school_year", "academie", "created_by", "applied_by")
+            .defer("content")
+            .get(pk=pk)
+        )
+    except (PupilCountImport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Import d’effectifs introuvable.") from exc

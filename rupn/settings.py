@@ -231,6 +231,11 @@ CELERY_TIMEZONE = TIME_ZONE
 SITE_NAME = "Référents numériques (RUPN)"
 # Uploaded CSV files larger than this are refused before being read.
 ESTABLISHMENT_IMPORT_MAX_BYTES = int(os.environ.get("ESTABLISHMENT_IMPORT_MAX_BYTES", 50_000_000))
+# The ministry's pupil counts per establishment: the collèges' file of every year weighs a few
+# tens of megabytes; the same limit as the annuaire.
+PUPIL_COUNT_IMPORT_MAX_BYTES = int(
+    os.environ.get("PUPIL_COUNT_IMPORT_MAX_BYTES", ESTABLISHMENT_IMPORT_MAX_BYTES)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ----------------------------------------------------------------------------------

@@ -13,11 +13,10 @@ name the column as spelled in the file and the physical line (the header is line
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -241,6 +240,20 @@ def _byte_position(content: bytes, offset: int) -> str:
     return f"Ligne {line}"
 
 
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their ends, one at a time: the csv module reads them without a
+    second copy of a file of tens of megabytes (as `io.StringIO` or `splitlines` would make)."""
+    start = 0
+    size = len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def canonical_column(header: str) -> str:
     return header.strip().strip("\ufeff").strip('"').strip().lower()
 
@@ -357,7 +370,7 @@ def parse_annuaire(
             code="separator",
         )
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=SEPARATOR)
+    reader = csv.reader(iter_lines(text), delimiter=SEPARATOR)
     try:
         header = next(reader)
     except csv.Error as exc:
