@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 COLLEGE_PUPILS_LABEL = "Nombre d'élèves total (y compris Segpa et ULIS)"
 
 COLLEGE_HEADER = [
@@ -66,7 +68,7 @@ def _cell(value: str) -> str:
 
 
 def college_csv(
-    rows: list[tuple[str, str, str, str, int | str]], *, bom: bool = True, quoted: bool = True
+    rows: Sequence[tuple[str, str, str, str, int | str]], *, bom: bool = True, quoted: bool = True
 ) -> bytes:
     """Rows of (rentrée, académie, UAI, name, total)."""
     header = ";".join(f'"{h}"' if quoted else _cell(h) for h in COLLEGE_HEADER)
@@ -113,7 +115,7 @@ def college_csv(
 
 
 def second_degre_csv(
-    rows: list[tuple[str, str, str, str, str, int | str]], *, bom: bool = False
+    rows: Sequence[tuple[str, str, str, str, str, int | str]], *, bom: bool = False
 ) -> bytes:
     """Rows of (Annee_scolaire, académie, UAI, name, type, total)."""
     lines = [";".join(SECOND_DEGRE_HEADER)]
