@@ -51,9 +51,12 @@ def pupil_count_import_preview(
     """Reads the file and stores it with the report of what applying it would do.
 
     Raises `PupilCountFileError` (in French) and stores nothing when the file cannot be used:
-    size, encoding, separator, unknown header, no line of the school year.
+    size, encoding, separator, unknown header, no line of the school year. `school_year` may be
+    unsaved (a past year nobody used yet): it is created with the preview, never without it.
     """
     text = decode_pupil_upload(content_bytes)
+    if school_year.pk is None:
+        school_year = SchoolYear.objects.get_or_create(start_year=school_year.start_year)[0]
     plan = plan_pupil_counts(academie=academie, school_year=school_year, text=text)
     filename = (filename or "effectifs.csv")[:255]
     return PupilCountImport.objects.create(

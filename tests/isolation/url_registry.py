@@ -30,7 +30,7 @@ from typing import Any, Literal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Invitation, Membership, Role
-from establishments.models import EstablishmentImport, SchoolYear
+from establishments.models import EstablishmentImport, PupilCountImport, SchoolYear
 from tests.factories import AcademieWorld
 from tests.isolation.urlconf import FoundUrl
 
@@ -81,6 +81,36 @@ def a_import(ctx: Ctx) -> EstablishmentImport:
         )
 
     return ctx.once("a_import", build)
+
+
+def a_pupil_counts_csv(ctx: Ctx) -> bytes:
+    """A collèges' effectifs file of the current year naming académie A's establishments."""
+    from tests.establishments.effectifs_csv import college_csv
+
+    year = str(SchoolYear.objects.current().start_year)
+    return college_csv(
+        [
+            (year, "POITIERS", ctx.a.establishment.uai, "Jean Moulin", 123),
+            (year, "POITIERS", ctx.a.other_establishment.uai, "Victor Hugo", 1_234),
+        ]
+    )
+
+
+def a_pupil_count_import(ctx: Ctx) -> PupilCountImport:
+    """A previewed, not yet applied, pupil counts import of académie A (through the service)."""
+
+    def build() -> PupilCountImport:
+        from establishments.pupil_counts.apply import pupil_count_import_preview
+
+        return pupil_count_import_preview(
+            academie=ctx.a.academie,
+            school_year=SchoolYear.objects.current(),
+            filename="effectifs-poitiers-confidentiel.csv",
+            content_bytes=a_pupil_counts_csv(ctx),
+            created_by=ctx.a.dane_admin.user,
+        )
+
+    return ctx.once("a_pupil_count_import", build)
 
 
 def a_invitation(ctx: Ctx) -> tuple[Invitation, str]:
@@ -180,6 +210,16 @@ def annuaire_upload(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def pupil_counts_upload(ctx: Ctx) -> dict[str, Any]:
+    return {
+        **FORM_SUBMIT,
+        "fichier": SimpleUploadedFile(
+            "effectifs.csv", a_pupil_counts_csv(ctx), content_type="text/csv"
+        ),
+        "annee": SchoolYear.objects.current().start_year,
+    }
+
+
 def invite_into_a(ctx: Ctx) -> dict[str, Any]:
     """An invitation form naming académie A's establishment and département."""
     return {
@@ -198,6 +238,7 @@ def invite_into_a(ctx: Ctx) -> dict[str, Any]:
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_import,
+    a_pupil_count_import,
     a_invitation,
     a_allocation,
 ]
@@ -324,6 +365,29 @@ REGISTRY: dict[str, UrlSpec] = {
     "establishments:import_cancel": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_import(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    # --- Pupil counts import (indemnities pages, establishments services) ---
+    "indemnities:pupil_counts_upload": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        post=pupil_counts_upload,
+        # Bordeaux uploading Poitiers' file gets a preview of its own (other académie's lines),
+        # never a change to Poitiers.
+        may_create=frozenset({"establishments.pupilcountimport"}),
+    ),
+    "indemnities:pupil_counts_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY, kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk}
+    ),
+    "indemnities:pupil_counts_confirm": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    "indemnities:pupil_counts_cancel": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk},
         get=False,
         post=submit,
     ),
