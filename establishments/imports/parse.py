@@ -79,6 +79,8 @@ EMPTY_TYPE_REASON = "Type non renseigné (organisme de formation…)"
 # "Lycée X - Annexe de Y", "Site de Z", "Antenne de …". A line whose name has none is the main one.
 SECONDARY_SITE_WORDS = re.compile(r"\b(annexe|site|antenne|delocalise|delocalisee)s?\b")
 
+LYCEE_COLUMNS = (VOIE_GENERALE, VOIE_TECHNOLOGIQUE, VOIE_PROFESSIONNELLE, NATURE_LABEL)
+
 MAX_NAME_LENGTH = 200
 MAX_COMMUNE_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
@@ -488,8 +490,9 @@ def _parse_row(
         return IgnoredRow(line, uai, name, reason)
 
     errors: list[RowError] = []
-    values = {key: (record[pos] if pos < len(record) else "") for key, pos in index.items()}
     raw_type = get(TYPE)
+    # Only a lycée reads other columns (its "voies"): écoles, most of a file, skip the copy.
+    values = {key: get(key) for key in LYCEE_COLUMNS} if _fold(raw_type) == "lycee" else {}
     if not raw_type:
         # The national file lists private training bodies (CFA, organismes de formation) with
         # no type at all: not a collège, lycée or EREA, so not the business of RUPN.

@@ -379,3 +379,10 @@ def test_real_export_imports_fully_with_default_settings(worlds):
     again = apply(poitiers, preview(poitiers, sample("poitiers_export.csv")))
     assert again.report["counts"]["unchanged"] == 22
     assert again.report["counts"]["created"] == 0
+
+
+def test_upload_limit_holds_the_national_file():
+    """About 70 000 lines of ~650 bytes for a real line, ~56 MB once every field is quoted."""
+    from django.conf import settings as django_settings
+
+    assert django_settings.ESTABLISHMENT_IMPORT_MAX_BYTES >= 70_000 * (650 + 2 * 72)
