@@ -113,3 +113,34 @@ def test_dane_admin_imports_pupil_counts_and_sees_the_envelopes(
 
     assert PupilCount.objects.get(establishment=collège, school_year=year).pupils == 180
     assert list(PupilCount.objects.filter(academie=bordeaux.academie).values()) == bordeaux_before
+
+
+def test_real_annuaire_export_imports_with_default_settings(
+    page: Any, worlds: tuple[AcademieWorld, AcademieWorld]
+) -> None:
+    """An académie's export with training bodies without type and annexes sharing an UAI:
+    nothing rejected, the merges listed, the import confirmed without choosing anything."""
+    from establishments.models import Establishment
+
+    poitiers, _ = worlds
+    export = Path(__file__).resolve().parent.parent / "data" / "annuaire" / "poitiers_export.csv"
+    sign_in(page, poitiers.dane_admin.user.email)
+    page.goto(reverse("establishments:import_upload"))
+    page.get_by_label(re.compile(r"Fichier de l’Annuaire de l’éducation")).set_input_files(
+        str(export)
+    )
+    page.get_by_role("button", name="Voir l’aperçu de l’import").click()
+    page.wait_for_url(re.compile(r"/etablissements/import/\d+/$"))
+    expect(page.get_by_role("row", name=re.compile(r"^Lignes rejetées"))).to_contain_text("0")
+    expect(page.get_by_role("row", name=re.compile(r"^Lignes fusionnées"))).to_contain_text("3")
+    merges = page.get_by_role("table", name=re.compile(r"UAI présents sur plusieurs lignes"))
+    expect(merges).to_contain_text("ligne 38 : Lycée professionnel Blaise Pascal")
+    expect(merges).to_contain_text("ligne 37 : Lycée professionnel Blaise Pascal - Annexe")
+    expect(page.get_by_text("Importer seulement les lignes valides")).to_have_count(0)
+    check_accessibility(page, "aperçu d’un export réel de l’annuaire")
+    shoot(page, "annuaire-apercu-fusions")
+
+    page.get_by_role("button", name="Confirmer l’import").click()
+    page.wait_for_url(re.compile(re.escape(reverse("establishments:list")) + "$"))
+    expect(page.locator(".fr-alert--success").first).to_contain_text("22 créés")
+    assert Establishment.objects.filter(name="Lycée professionnel Blaise Pascal").count() == 1
