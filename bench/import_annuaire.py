@@ -183,7 +183,9 @@ def main() -> None:
     if options.national:
         options.lignes, options.autres = 1000, 69_000
 
-    setup_test_environment()
+    # DEBUG off, as in production: Django would otherwise keep every query's text (and the
+    # stored file's with it) in `connection.queries`.
+    setup_test_environment(debug=False)
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         run(options.lignes, options.autres)
