@@ -1,7 +1,7 @@
 """Writes on establishments.
 
-The annuaire import lives in `establishments.imports` (parse → plan → apply) and the pupil
-counts import in `establishments.pupil_counts`; their services are importable from here too.
+The annuaire import lives in `establishments.imports` (parse → plan → apply); its services
+stay importable from here. The pupil counts import is `establishments.pupil_counts`.
 """
 
 from __future__ import annotations

@@ -319,3 +319,16 @@ def test_empty_type_is_ignored_not_rejected():
     parsed = parse(annuaire_csv(rows))
     assert parsed.rejected == []
     assert [r.reason for r in parsed.ignored] == [importers.EMPTY_TYPE_REASON]
+
+
+def test_lines_are_read_one_at_a_time_with_their_ends():
+    assert list(importers.iter_lines("a;b\r\nc;d\r\n")) == ["a;b\r\n", "c;d\r\n"]
+    assert list(importers.iter_lines("a\nb")) == ["a\n", "b"]
+    assert list(importers.iter_lines("")) == []
+
+
+def test_encoding_error_position_counts_the_bom():
+    content = annuaire_csv([annuaire_row(uai=uai_for("016", 3011), name="Collège Éluard")])
+    broken = content.replace("Éluard".encode(), "\xc9luard".encode("cp1252"))
+    assert broken.startswith(b"\xef\xbb\xbf")
+    assert file_error(broken).startswith("Ligne 2, colonne Nom_etablissement :")
