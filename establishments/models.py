@@ -227,7 +227,8 @@ class PupilCountImport(models.Model):
 
     The datasets are `fr-en-college-effectifs-niveau-sexe-lv` (collèges) and
     `fr-en-effectifs-second-degre` (second degree); the counts of one school year are imported.
-    The file's decoded text is kept so that the confirmation applies exactly what was previewed.
+    The file's decoded text is kept so that the confirmation applies exactly what was previewed,
+    and emptied once the import is applied or cancelled.
     """
 
     academie = models.ForeignKey(

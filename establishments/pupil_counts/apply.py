@@ -4,6 +4,7 @@
 `pupil_count_import_apply` compares again with the database as it is then and writes the
 created and changed counts of the school year, each recording its origin (`PupilCount.source`).
 Rejected lines and lines of other académies, other years or unknown UAIs are never written.
+The file's text is dropped once the import is applied or cancelled (the report stays).
 """
 
 from __future__ import annotations
@@ -156,7 +157,10 @@ def pupil_count_import_apply(
     report["applied_at"] = now.isoformat()
     report["applied_by"] = applied_by.email if applied_by else None
     current.report = report
-    current.save(update_fields=["report"])
+    # The file's text served to apply exactly what was previewed; the report keeps what was
+    # done. A national file weighs megabytes: not kept once applied.
+    current.content = ""
+    current.save(update_fields=["report", "content"])
     pupil_count_import.refresh_from_db(fields=STATE_FIELDS)
     return current
 
@@ -172,6 +176,7 @@ def pupil_count_import_cancel(
         "cancelled_at": timezone.now().isoformat(),
         "cancelled_by": cancelled_by.email if cancelled_by else None,
     }
-    current.save(update_fields=["report"])
+    current.content = ""
+    current.save(update_fields=["report", "content"])
     pupil_count_import.refresh_from_db(fields=STATE_FIELDS)
     return current

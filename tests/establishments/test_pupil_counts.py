@@ -221,6 +221,7 @@ def test_preview_then_apply_is_idempotent(worlds, django_assert_max_num_queries)
     assert applied.status == ImportStatus.APPLIED
     assert applied.applied_by == poitiers.dane_admin.user
     assert applied.report["applied_by"] == poitiers.dane_admin.user.email
+    assert PupilCountImport.objects.get(pk=imp.pk).content == ""  # the report stays
     counts = {
         c.establishment_id: c
         for c in PupilCount.objects.filter(school_year=year(), academie=poitiers.academie)
@@ -264,6 +265,7 @@ def test_cancel_then_apply_is_refused(worlds):
     )
     pupil_count_import_cancel(pupil_count_import=imp, cancelled_by=poitiers.dane_admin.user)
     assert imp.status == ImportStatus.CANCELLED
+    assert PupilCountImport.objects.get(pk=imp.pk).content == ""
     before = list(PupilCount.objects.order_by("pk").values())
     with pytest.raises(PupilCountImportError) as caught:
         pupil_count_import_apply(pupil_count_import=imp, applied_by=None)
