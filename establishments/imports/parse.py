@@ -121,6 +121,7 @@ class IgnoredRow:
     uai: str
     name: str
     reason: str
+    other_academie: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ class ParsedAnnuaire:
     ignored: list[IgnoredRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     merged: list[Merge] = field(default_factory=list)
+    # The file's text without the lines of other académies (see `parse_annuaire`).
+    compact_text: str = ""
 
     def column(self, name: str) -> str:
         return self.columns.get(name, LABELS.get(name, name))
@@ -356,6 +359,9 @@ def parse_annuaire(
 ) -> ParsedAnnuaire:
     """Sorts the rows of the annuaire for one académie: valid, ignored or rejected.
 
+    `compact_text` is the file without the lines of other académies (each an empty line, the
+    first one kept): what is stored to be applied, a fiftieth of the national file.
+
     `departement_codes` are the académie's `Departement.code` values. File-level problems
     (separator, missing columns, no rows) raise `AnnuaireFileError`.
     """
@@ -377,7 +383,15 @@ def parse_annuaire(
             code="separator",
         )
 
-    reader = csv.reader(iter_lines(text), delimiter=SEPARATOR)
+    # The physical lines of the record being read, to rebuild the compact text.
+    pending: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for physical in iter_lines(text):
+            pending.append(physical)
+            yield physical
+
+    reader = csv.reader(lines(), delimiter=SEPARATOR)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -405,6 +419,9 @@ def parse_annuaire(
     result = ParsedAnnuaire(header_style=header_style, columns=columns)
     academie = normalize_academie(academie_code)
     departements = set(departement_codes)
+    kept: list[str] = [*pending]
+    pending.clear()
+    blanked_one = False
 
     line = 1
     try:
@@ -412,6 +429,8 @@ def parse_annuaire(
             start = line + 1
             line = reader.line_num
             if not any(cell.strip() for cell in record):
+                kept.extend(pending)
+                pending.clear()
                 continue  # blank lines, e.g. at the end of the file
             result.total_rows += 1
             parsed = _parse_row(
@@ -424,6 +443,17 @@ def parse_annuaire(
                 academie=academie,
                 departements=departements,
             )
+            if isinstance(parsed, IgnoredRow) and parsed.other_academie and blanked_one:
+                # Another académie's line: an empty line in the compact text, so that every
+                # line keeps its number. (The first one is kept, so that a file of other
+                # académies only still reads as a file with rows.)
+                kept.append("\n" * len(pending))
+            else:
+                kept.extend(pending)
+                blanked_one = (
+                    blanked_one or isinstance(parsed, IgnoredRow) and parsed.other_academie
+                )
+            pending.clear()
             if isinstance(parsed, EstablishmentRow):
                 result.valid.append(parsed)
             elif isinstance(parsed, IgnoredRow):
@@ -442,6 +472,8 @@ def parse_annuaire(
             "Le fichier ne contient que l’en-tête : aucun établissement à importer.",
             code="empty",
         )
+    kept.extend(pending)
+    result.compact_text = "".join(kept)
     _merge_duplicates(result)
     return result
 
@@ -492,7 +524,7 @@ def _parse_row(
     if normalize_academie(row_academie) != academie:
         label = get(ACADEMIE_LABEL)
         reason = f"Autre académie ({label})" if label else f"Autre académie (code {row_academie})"
-        return IgnoredRow(line, uai, name, reason)
+        return IgnoredRow(line, uai, name, reason, other_academie=True)
 
     errors: list[RowError] = []
     raw_type = get(TYPE)

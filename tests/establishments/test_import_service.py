@@ -386,3 +386,39 @@ def test_upload_limit_holds_the_national_file():
     from django.conf import settings as django_settings
 
     assert django_settings.ESTABLISHMENT_IMPORT_MAX_BYTES >= 70_000 * (650 + 2 * 72)
+
+
+def test_national_file_is_stored_without_other_academies(worlds):
+    """Bordeaux's lines are counted at preview and applying; only Poitiers' are stored."""
+    poitiers, _ = worlds
+    rows = [
+        annuaire_row(uai=uai_for("016", 4100 + i), name=f"Collège {i}", pupils="250")
+        for i in range(3)
+    ] + [
+        annuaire_row(
+            uai=uai_for("033", 4200 + i), name=f"Collège de Gironde {i}", departement="033"
+        )
+        for i in range(60)
+    ]
+    content = annuaire_csv(rows)
+    imp = preview(poitiers, content)
+    stored = EstablishmentImport.objects.get(pk=imp.pk).content
+    assert len(stored.encode()) < len(content) / 5
+    assert imp.report["counts"]["ignored"] == 60
+    applied = apply(poitiers, imp)
+    assert applied.report["counts"]["created"] == 3
+    assert applied.report["counts"]["ignored"] == 60
+    assert applied.report["total_rows"] == 63
+    assert applied.report["ignored"] == imp.report["ignored"]
+    assert [r["line"] for r in applied.report["created"]] == [2, 3, 4]
+
+
+def test_file_of_other_academies_only_applies_to_nothing(worlds):
+    poitiers, _ = worlds
+    rows = [
+        annuaire_row(uai=uai_for("033", 4300 + i), name=f"Collège {i}", departement="033")
+        for i in range(5)
+    ]
+    applied = apply(poitiers, preview(poitiers, annuaire_csv(rows)))
+    assert applied.report["counts"]["created"] == 0
+    assert applied.report["counts"]["ignored"] == 5
