@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 SOURCE_PREFIX = "Annuaire de l’éducation"
-OTHER_ACADEMIE = "Autre académie"
 
 
 class EstablishmentImportError(ValidationError):
@@ -62,8 +61,8 @@ def establishment_import_preview(
         academie=academie,
         school_year=school_year,
         filename=filename,
-        # Without the other académies' lines: the national file is stored at a fiftieth of its
-        # weight, and read again as fast when applied. Line numbers are unchanged.
+        # Without its ignored lines (other académies, écoles): the national file is stored at a
+        # small part of its weight and read again fast when applied; line numbers are unchanged.
         content=plan.parsed.compact_text,
         report=plan.report(filename=filename),
         created_by=created_by,
@@ -153,7 +152,7 @@ def establishment_import_apply(
             "été importé. Déposez le fichier à nouveau.",
             code="conflict",
         ) from exc
-    report = _with_other_academies(plan.report(filename=current.filename), current.report)
+    report = _with_ignored_lines(plan.report(filename=current.filename), current.report)
     report["preview_counts"] = current.report.get("counts", {})
     report["applied_at"] = now.isoformat()
     report["applied_by"] = applied_by.email if applied_by else None
@@ -164,14 +163,13 @@ def establishment_import_apply(
     return current
 
 
-def _with_other_academies(report: dict[str, Any], preview: dict[str, Any]) -> dict[str, Any]:
-    """The applied report with the other académies' lines counted at preview: the stored text
-    no longer holds them (see `ParsedAnnuaire.compact_text`)."""
-    groups = [g for g in report["ignored"] if not g["reason"].startswith(OTHER_ACADEMIE)]
-    groups += [g for g in preview.get("ignored", []) if g["reason"].startswith(OTHER_ACADEMIE)]
-    groups.sort(key=lambda g: -g["count"])
-    report["ignored"] = groups
-    report["counts"]["ignored"] = sum(g["count"] for g in groups)
+def _with_ignored_lines(report: dict[str, Any], preview: dict[str, Any]) -> dict[str, Any]:
+    """The applied report with the ignored lines counted at preview: the stored text no longer
+    holds them (see `ParsedAnnuaire.compact_text`), and they depend on the file only."""
+    report["ignored"] = preview.get("ignored", report["ignored"])
+    report["counts"]["ignored"] = preview.get("counts", {}).get(
+        "ignored", report["counts"]["ignored"]
+    )
     report["total_rows"] = preview.get("total_rows", report["total_rows"])
     return report
 

@@ -121,7 +121,6 @@ class IgnoredRow:
     uai: str
     name: str
     reason: str
-    other_academie: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ class ParsedAnnuaire:
     ignored: list[IgnoredRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     merged: list[Merge] = field(default_factory=list)
-    # The file's text without the lines of other académies (see `parse_annuaire`).
+    # The file's text without its ignored lines (see `parse_annuaire`).
     compact_text: str = ""
 
     def column(self, name: str) -> str:
@@ -359,8 +358,9 @@ def parse_annuaire(
 ) -> ParsedAnnuaire:
     """Sorts the rows of the annuaire for one académie: valid, ignored or rejected.
 
-    `compact_text` is the file without the lines of other académies (each an empty line, the
-    first one kept): what is stored to be applied, a fiftieth of the national file.
+    `compact_text` is the file without its ignored lines (other académies, écoles…: each an
+    empty line, the first one kept): what is stored to be applied, a small part of the national
+    file. Which lines are ignored depends on the file only, so the preview's count stands.
 
     `departement_codes` are the académie's `Departement.code` values. File-level problems
     (separator, missing columns, no rows) raise `AnnuaireFileError`.
@@ -421,7 +421,7 @@ def parse_annuaire(
     departements = set(departement_codes)
     kept: list[str] = [*pending]
     pending.clear()
-    blanked_one = False
+    kept_one_ignored = False
 
     line = 1
     try:
@@ -443,16 +443,14 @@ def parse_annuaire(
                 academie=academie,
                 departements=departements,
             )
-            if isinstance(parsed, IgnoredRow) and parsed.other_academie and blanked_one:
-                # Another académie's line: an empty line in the compact text, so that every
-                # line keeps its number. (The first one is kept, so that a file of other
-                # académies only still reads as a file with rows.)
+            if isinstance(parsed, IgnoredRow) and kept_one_ignored:
+                # An ignored line (another académie, école…): an empty line in the compact
+                # text, so that every line keeps its number. The first one is kept, so that a
+                # file of ignored lines only still reads as a file with rows.
                 kept.append("\n" * len(pending))
             else:
                 kept.extend(pending)
-                blanked_one = (
-                    blanked_one or isinstance(parsed, IgnoredRow) and parsed.other_academie
-                )
+                kept_one_ignored = kept_one_ignored or isinstance(parsed, IgnoredRow)
             pending.clear()
             if isinstance(parsed, EstablishmentRow):
                 result.valid.append(parsed)
@@ -524,7 +522,7 @@ def _parse_row(
     if normalize_academie(row_academie) != academie:
         label = get(ACADEMIE_LABEL)
         reason = f"Autre académie ({label})" if label else f"Autre académie (code {row_academie})"
-        return IgnoredRow(line, uai, name, reason, other_academie=True)
+        return IgnoredRow(line, uai, name, reason)
 
     errors: list[RowError] = []
     raw_type = get(TYPE)

@@ -388,7 +388,7 @@ def test_upload_limit_holds_the_national_file():
     assert django_settings.ESTABLISHMENT_IMPORT_MAX_BYTES >= 70_000 * (650 + 2 * 72)
 
 
-def test_national_file_is_stored_without_other_academies(worlds):
+def test_national_file_is_stored_without_its_ignored_lines(worlds):
     """Bordeaux's lines are counted at preview and applying; only Poitiers' are stored."""
     poitiers, _ = worlds
     rows = [

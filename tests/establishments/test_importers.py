@@ -334,17 +334,17 @@ def test_encoding_error_position_counts_the_bom():
     assert file_error(broken).startswith("Ligne 2, colonne Nom_etablissement :")
 
 
-def test_compact_text_blanks_other_academies_and_keeps_line_numbers():
+def test_compact_text_blanks_ignored_lines_and_keeps_line_numbers():
     content = (DATA / "poitiers_libelles.csv").read_bytes()
     text = importers.decode(content)
     parsed = parse(content)
     compact = parsed.compact_text
     assert compact.count("\n") == text.count("\n")  # every line keeps its number
-    others = [r for r in parsed.ignored if r.other_academie]
-    assert len(others) == 2
+    assert len(parsed.ignored) == 6
     lines = compact.split("\n")
-    assert others[0].name in lines[others[0].line - 1]  # the first one is kept
-    assert lines[others[1].line - 1] == ""  # the others are empty lines
+    first, *others = sorted(parsed.ignored, key=lambda r: r.line)
+    assert first.name in lines[first.line - 1]  # the first one is kept
+    assert all(lines[r.line - 1] == "" for r in others)  # the others are empty lines
     again = parse(compact.encode())
     assert [(r.line, r.uai) for r in again.valid] == [(r.line, r.uai) for r in parsed.valid]
-    assert [r.line for r in again.ignored] == [r.line for r in parsed.ignored if r is not others[1]]
+    assert [r.line for r in again.ignored] == [first.line]
