@@ -295,7 +295,7 @@ def test_real_export_of_an_academie_has_no_rejected_line():
     assert kept[uai_for("017", 3102)].pupils == 512
 
 
-def test_export_helper_matches_committed_file():
+def test_export_builder_matches_committed_file():
     assert annuaire_csv(poitiers_export_rows()) == (DATA / "poitiers_export.csv").read_bytes()
 
 

@@ -237,7 +237,7 @@ def test_preview_queries_do_not_grow_with_rows(worlds):
             created_by=None,
         )
         url = reverse("indemnities:pupil_counts_preview", args=[imp.pk])
-        client.get(url)  # warm the session and the caches
+        client.get(url)  # a first view fills the caches
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         return len(queries.captured_queries)
