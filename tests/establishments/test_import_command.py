@@ -138,3 +138,18 @@ def test_real_export_is_imported_and_merges_listed(worlds):
     ) in output
     assert "Type non renseigné (organisme de formation…) : 3" in output
     assert "appliqué" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "argument obligatoire manquant : fichier"),
+        (["x.csv", "--academie", "poitiers", "--inconnue"], "argument inconnu : --inconnue"),
+        (["x.csv", "--academie"], "l’option --academie attend une valeur"),
+    ],
+)
+def test_argument_errors_are_in_french(worlds, args, expected):
+    with pytest.raises(CommandError) as caught:
+        call_command("import_annuaire", *args)
+    assert expected in str(caught.value)
+    assert "Error" not in str(caught.value)

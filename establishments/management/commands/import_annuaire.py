@@ -21,6 +21,7 @@ from establishments.imports.apply import (
 )
 from establishments.imports.parse import AnnuaireFileError
 from establishments.imports.plan import establishment_import_plan
+from establishments.management.french_arguments import FrenchArgumentsMixin
 from establishments.models import Academie, SchoolYear
 from establishments.school_years import parse_school_year_label
 
@@ -51,7 +52,7 @@ def read_file(path: Path) -> bytes:
         ) from exc
 
 
-class Command(BaseCommand):
+class Command(FrenchArgumentsMixin, BaseCommand):
     help = "Importe l’export CSV de l’Annuaire de l’éducation dans une académie."
 
     def add_arguments(self, parser: CommandParser) -> None:

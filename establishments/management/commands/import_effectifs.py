@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from establishments.management.commands.import_annuaire import read_file
+from establishments.management.french_arguments import FrenchArgumentsMixin
 from establishments.models import Academie, SchoolYear
 from establishments.pupil_counts.apply import (
     PupilCountImportError,
@@ -28,7 +29,7 @@ from establishments.pupil_counts.plan import pupil_count_import_plan
 MAX_LISTED = 50
 
 
-class Command(BaseCommand):
+class Command(FrenchArgumentsMixin, BaseCommand):
     help = "Importe les effectifs d’une année scolaire (données du ministère) dans une académie."
 
     def add_arguments(self, parser: CommandParser) -> None:
