@@ -9,7 +9,7 @@ from django.conf import settings
 from dsfr.forms import DsfrBaseForm
 
 from establishments.forms import SchoolYearChoiceField
-from establishments.importers import size_problem
+from establishments.imports.parse import size_problem
 from establishments.models import SchoolYear
 
 

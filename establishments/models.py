@@ -279,3 +279,43 @@ class EstablishmentImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class PupilCountImport(models.Model):
+    """One upload of a ministry dataset of pupils per establishment, from preview to confirmation.
+
+    The datasets are `fr-en-college-effectifs-niveau-sexe-lv` (collèges) and
+    `fr-en-effectifs-second-degre` (second degree); the counts of one school year are imported.
+    The file's decoded text is kept so that the confirmation applies exactly what was previewed,
+    and emptied once the import is applied or cancelled.
+    """
+
+    academie = models.ForeignKey(
+        Academie, on_delete=models.CASCADE, related_name="pupil_count_imports"
+    )
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField("fichier", max_length=255)
+    dataset = models.CharField("jeu de données", max_length=60)
+    content = models.TextField()
+    report = models.JSONField("rapport", default=dict)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "import d’effectifs"
+        verbose_name_plural = "imports d’effectifs"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -62,12 +62,16 @@ def national_academie(code: str) -> NationalAcademie | None:
     return next((a for a in national_academies() if a.code == wanted), None)
 
 
+@cache
+def _departement_codes() -> dict[str, str]:
+    return {
+        departement.annuaire_code: departement.code
+        for academie in national_academies()
+        for departement in academie.departements
+    }
+
+
 def departement_code_for_annuaire(annuaire_code: str) -> str | None:
     """`Departement.code` for a `Code_departement` of the national files: `016` → `16`,
     `620` → `2A`, `974` → `974`; None for a code outside the list."""
-    wanted = annuaire_code.strip().upper().zfill(3)
-    for academie in national_academies():
-        for departement in academie.departements:
-            if departement.annuaire_code == wanted:
-                return departement.code
-    return None
+    return _departement_codes().get(annuaire_code.strip().upper().zfill(3))

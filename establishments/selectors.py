@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 
 from establishments.access import establishments_visible_to
-from establishments.models import Establishment, PupilCount, SchoolYear
+from establishments.models import Establishment, PupilCount, PupilCountImport, SchoolYear
 from tenancy.scope import Scope
 
 if TYPE_CHECKING:
@@ -44,3 +45,25 @@ def establishments_search(
         establishment=OuterRef("pk"), school_year=school_year
     ).values("pupils")[:1]
     return establishments.annotate(pupils=Subquery(pupils)).order_by("name", "uai")
+
+
+# The pupil counts import belongs to the DANE admin of the académie only.
+
+
+def pupil_count_imports_visible_to(scope: Scope | None) -> QuerySet[PupilCountImport]:
+    if scope is None or not scope.whole_academie or not (scope.is_dane_admin or scope.is_platform):
+        return PupilCountImport.objects.none()
+    return PupilCountImport.objects.filter(academie_id=scope.academie_id)
+
+
+def get_pupil_count_import_for(scope: Scope | None, pk: int | str) -> PupilCountImport:
+    """The import `pk` of the scope's académie; 404 alike when missing or another académie's."""
+    try:
+        return (
+            pupil_count_imports_visible_to(scope)
+            .select_related("school_year", "academie", "created_by", "applied_by")
+            .defer("content")
+            .get(pk=pk)
+        )
+    except (PupilCountImport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Import d’effectifs introuvable.") from exc

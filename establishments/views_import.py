@@ -5,28 +5,26 @@ Only the DANE admin of the académie may use them; another académie's import is
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, User
 from establishments.access import establishment_imports_visible_to, get_establishment_import_for
 from establishments.forms_import import (
     EstablishmentImportConfirmForm,
     EstablishmentImportUploadForm,
 )
-from establishments.models import ImportStatus
-from establishments.services import (
-    AnnuaireFileError,
+from establishments.imports.apply import (
     EstablishmentImportError,
     establishment_import_apply,
     establishment_import_cancel,
     establishment_import_preview,
 )
+from establishments.imports.parse import AnnuaireFileError
+from establishments.models import ImportStatus
 from tenancy.http import request_scope, role_required
+from tenancy.roles import Role
 
 RECENT_IMPORTS = 10
 
@@ -63,7 +61,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                     school_year=form.cleaned_data["annee"],
                     filename=upload.name or "annuaire.csv",
                     content_bytes=form.content_bytes(),
-                    created_by=cast(User, request.user),
+                    actor=request_scope(request),
                 )
             except AnnuaireFileError as exc:
                 form.add_error("fichier", exc.messages)
@@ -110,7 +108,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         applied = establishment_import_apply(
             establishment_import=establishment_import,
-            applied_by=cast(User, request.user),
+            actor=request_scope(request),
             only_valid_rows=only_valid_rows,
         )
     except EstablishmentImportError as exc:
@@ -130,7 +128,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     establishment_import = get_establishment_import_for(request_scope(request), pk)
     try:
         establishment_import_cancel(
-            establishment_import=establishment_import, cancelled_by=cast(User, request.user)
+            establishment_import=establishment_import, actor=request_scope(request)
         )
     except EstablishmentImportError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -58,3 +58,25 @@ urlpatterns = [
     path("export/", views_exports.export, name="export"),
     path("budget/", views_budget.budget, name="budget"),
 ]
+
+# Pupil counts from the ministry's open datasets, with the envelope changes they cause.
+from indemnities import views_pupil_counts  # noqa: E402
+
+urlpatterns += [
+    path("effectifs/import/", views_pupil_counts.pupil_counts_upload, name="pupil_counts_upload"),
+    path(
+        "effectifs/import/<int:pk>/",
+        views_pupil_counts.pupil_counts_preview,
+        name="pupil_counts_preview",
+    ),
+    path(
+        "effectifs/import/<int:pk>/confirmer/",
+        views_pupil_counts.pupil_counts_confirm,
+        name="pupil_counts_confirm",
+    ),
+    path(
+        "effectifs/import/<int:pk>/annuler/",
+        views_pupil_counts.pupil_counts_cancel,
+        name="pupil_counts_cancel",
+    ),
+]

@@ -255,7 +255,19 @@ CELERY_BEAT_SCHEDULE = {
 # --- Application -------------------------------------------------------------------------------
 SITE_NAME = "Référents numériques (RUPN)"
 # Uploaded CSV files larger than this are refused before being read.
-ESTABLISHMENT_IMPORT_MAX_BYTES = int(os.environ.get("ESTABLISHMENT_IMPORT_MAX_BYTES", 50_000_000))
+# The national annuaire of every académie is accepted whole (its other académies' lines are
+# counted, not imported). It holds about 70 000 lines of 72 columns; a generated line in the
+# export's format weighs 500 bytes with the columns a real line leaves empty, a real line about
+# 650 (addresses, web site, circonscription, PIAL, zone and bassin labels, precise coordinates):
+# 70 000 × 650 ≈ 46 MB, and about 56 MB once re-saved by a spreadsheet that quotes every field
+# (2 bytes × 72 columns more per line). 80 MB keeps room above both; `bench/import_annuaire.py
+# --national` measures the import of such a file (time, memory).
+ESTABLISHMENT_IMPORT_MAX_BYTES = int(os.environ.get("ESTABLISHMENT_IMPORT_MAX_BYTES", 80_000_000))
+# The ministry's pupil counts per establishment: the collèges' file of every year weighs a few
+# tens of megabytes; the same limit as the annuaire.
+PUPIL_COUNT_IMPORT_MAX_BYTES = int(
+    os.environ.get("PUPIL_COUNT_IMPORT_MAX_BYTES", ESTABLISHMENT_IMPORT_MAX_BYTES)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ----------------------------------------------------------------------------------

@@ -341,3 +341,188 @@ def poitiers_sample_rows() -> list[dict[str, str]]:
             pupils="540",
         ),
     ]
+
+
+# Names of real-looking establishments of the académie, by département (for the export below).
+_EXPORT_COLLEGES = {
+    "016": ["Collège Jules Verne", "Collège Pierre Mendès France", "Collège Marguerite de Valois"],
+    "017": [
+        "Collège Fromentin",
+        "Collège Émile Zola",
+        "Collège Joliot-Curie",
+        "Collège Beauregard",
+    ],
+    "079": ["Collège Jean Zay", "Collège Fontanes", "Collège Gérard Philipe"],
+    "086": ["Collège Henri IV", "Collège Jules Ferry", "Collège Camille Guérin", "Collège Ronsard"],
+}
+_EXPORT_ECOLES = ["Jean Jaurès", "Les Tilleuls", "Paul Bert", "Victor Hugo"]
+_EXPORT_COMMUNES = {
+    "016": ["Angoulême", "Cognac", "Ruffec", "Confolens"],
+    "017": ["La Rochelle", "Saintes", "Rochefort", "Royan"],
+    "079": ["Niort", "Bressuire", "Parthenay", "Thouars"],
+    "086": ["Poitiers", "Châtellerault", "Loudun", "Montmorillon"],
+}
+
+
+def poitiers_export_rows() -> list[dict[str, str]]:
+    """The rows of `tests/data/annuaire/poitiers_export.csv`: one académie as the portal exports
+    it, with what the importer used to reject in a real file.
+
+    - a majority of écoles, with CIO, IME and services (ignored types);
+    - lines with an empty `Type_etablissement` (private training bodies, CFA): ignored;
+    - a main site and its annexe under one UAI, the annexe line first; a lycée with two "sites"
+      under one UAI; two lines of one UAI where neither name says "annexe" (the first is kept);
+    - collèges, lycées (LGT, LP, LPO) and an EREA, public and private, some without pupil count.
+    """
+    rows: list[dict[str, str]] = []
+    serial = 3000
+    for departement, communes in _EXPORT_COMMUNES.items():
+        for i, name in enumerate(_EXPORT_COLLEGES[departement]):
+            serial += 1
+            rows.append(
+                annuaire_row(
+                    uai=uai_for(departement, serial),
+                    name=name,
+                    departement=departement,
+                    commune=communes[i % len(communes)],
+                    sector="Privé" if i == 2 else "Public",
+                    pupils="" if i == 1 and departement in {"017", "086"} else str(180 + 47 * i),
+                )
+            )
+        for i, commune in enumerate(communes):
+            serial += 1
+            rows.append(
+                annuaire_row(
+                    uai=uai_for(departement, serial),
+                    name=f"École primaire publique {_EXPORT_ECOLES[i]}",
+                    type="Ecole",
+                    departement=departement,
+                    commune=commune,
+                    pupils=str(90 + 13 * i),
+                )
+            )
+    lycees = [
+        ("016", "Lycée Guez de Balzac", ("1", "1", "0"), "1 412", "Angoulême"),
+        ("017", "Lycée professionnel Doriole", ("0", "0", "1"), "402", "La Rochelle"),
+        ("079", "Lycée polyvalent Jean Macé", ("1", "1", "1"), "1 108", "Niort"),
+        ("086", "Lycée Victor Hugo", ("1", "1", "0"), "", "Poitiers"),
+    ]
+    for departement, name, voies, pupils, commune in lycees:
+        serial += 1
+        rows.append(
+            annuaire_row(
+                uai=uai_for(departement, serial),
+                name=name,
+                type="Lycée",
+                departement=departement,
+                voies=voies,
+                pupils=pupils,
+                commune=commune,
+            )
+        )
+    rows.append(
+        annuaire_row(
+            uai=uai_for("086", 3101), name="EREA de Poitiers", type="EREA", departement="086"
+        )
+    )
+    # A main site and its annexe: one UAI, two addresses; the annexe comes first in the file.
+    lp_uai = uai_for("017", 3102)
+    rows.append(
+        annuaire_row(
+            uai=lp_uai,
+            name="Lycée professionnel Blaise Pascal - Annexe de Marennes",
+            type="Lycée",
+            departement="017",
+            commune="Marennes-Hiers-Brouage",
+            voies=("0", "0", "1"),
+            pupils="",
+            adresse_1="2 avenue du Port",
+        )
+    )
+    rows.append(
+        annuaire_row(
+            uai=lp_uai,
+            name="Lycée professionnel Blaise Pascal",
+            type="Lycée",
+            departement="017",
+            commune="Saintes",
+            voies=("0", "0", "1"),
+            pupils="512",
+        )
+    )
+    # Two sites of one lycée: "Site de …" for the second.
+    lpo_uai = uai_for("079", 3103)
+    rows.append(
+        annuaire_row(
+            uai=lpo_uai,
+            name="Lycée polyvalent du Haut Val de Sèvre",
+            type="Lycée",
+            departement="079",
+            commune="Saint-Maixent-l’École",
+            voies=("1", "1", "1"),
+            pupils="890",
+        )
+    )
+    rows.append(
+        annuaire_row(
+            uai=lpo_uai,
+            name="Lycée polyvalent du Haut Val de Sèvre - Site de la Mothe",
+            type="Lycée",
+            departement="079",
+            commune="La Mothe-Saint-Héray",
+            voies=("1", "1", "1"),
+            pupils="",
+        )
+    )
+    # One UAI twice, neither name mentions an annexe: the first line is kept.
+    college_uai = uai_for("086", 3104)
+    rows.append(
+        annuaire_row(
+            uai=college_uai, name="Collège Jean Moulin", departement="086", commune="Poitiers"
+        )
+    )
+    rows.append(
+        annuaire_row(
+            uai=college_uai,
+            name="Collège Jean Moulin (bâtiment Gaston Bachelard)",
+            departement="086",
+            commune="Poitiers",
+            pupils="",
+        )
+    )
+    # Private training bodies: no establishment type at all.
+    for departement, name, commune in [
+        ("016", "CFA du bâtiment de la Charente", "Angoulême"),
+        ("017", "Organisme de formation Atlantique Compétences", "La Rochelle"),
+        ("086", "Institut de formation aux métiers du sport", "Poitiers"),
+    ]:
+        serial += 1
+        rows.append(
+            annuaire_row(
+                uai=uai_for(departement, serial),
+                name=name,
+                type="",
+                sector="Privé",
+                departement=departement,
+                commune=commune,
+                pupils="",
+                code_nature="",
+                libelle_nature="",
+            )
+        )
+    for departement, name, type_ in [
+        ("086", "CIO de Châtellerault", "Information et orientation"),
+        ("079", "IME La Roussille", "Médico-social"),
+        ("017", "Service départemental à la jeunesse", "Service Administratif"),
+    ]:
+        serial += 1
+        rows.append(
+            annuaire_row(
+                uai=uai_for(departement, serial),
+                name=name,
+                type=type_,
+                departement=departement,
+                pupils="",
+            )
+        )
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -60,14 +61,14 @@ def test_errors_are_reported_and_change_nothing(worlds):
     before = Establishment.objects.count()
     with pytest.raises(CommandError) as caught:
         run(path, "--academie", "poitiers")
-    assert "7 lignes rejetées : rien n’a été importé" in str(caught.value)
+    assert "5 lignes rejetées : rien n’a été importé" in str(caught.value)
     assert Establishment.objects.count() == before
 
     output = run(path, "--academie", "poitiers", "--lignes-valides-seulement")
     assert "ligne 3, colonne Identifiant_de_l_etablissement" in output
     assert "ligne 7, colonne Code_departement" in output
     assert Establishment.objects.filter(uai=uai_for("016", 1001)).exists()
-    assert Establishment.objects.count() == before + 1
+    assert Establishment.objects.count() == before + 2  # the valid line and the merged UAI
 
 
 @pytest.mark.parametrize(
@@ -91,3 +92,64 @@ def test_unreadable_files(worlds):
         run(str(DATA / "absent.csv"), "--academie", "poitiers")
     assert "Impossible de lire le fichier" in str(caught.value)
     assert not EstablishmentImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (DATA / "absent.csv", "ce fichier n’existe pas (vérifiez le chemin)"),
+        (DATA, "c’est un dossier, pas un fichier"),
+    ],
+)
+def test_file_errors_are_in_french(worlds, path, expected):
+    with pytest.raises(CommandError) as caught:
+        run(str(path), "--academie", "poitiers")
+    message = str(caught.value)
+    assert expected in message
+    assert "Rien n’a été modifié." in message
+    assert "No such file" not in message and "directory" not in message
+    assert not EstablishmentImport.objects.exists()
+
+
+def test_unreadable_file_permission_is_in_french(worlds, tmp_path):
+    path = tmp_path / "annuaire.csv"
+    path.write_bytes(b"x")
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # running as root: permissions do not apply
+        pytest.skip("les droits de fichier ne s’appliquent pas à root")
+    with pytest.raises(CommandError) as caught:
+        run(str(path), "--academie", "poitiers")
+    assert "accès refusé (droits de lecture insuffisants)" in str(caught.value)
+
+
+def test_missing_academie_is_said_in_french(worlds):
+    with pytest.raises(CommandError) as caught:
+        run(str(DATA / "poitiers_libelles.csv"))
+    assert "Précisez l’académie avec --academie" in str(caught.value)
+
+
+def test_real_export_is_imported_and_merges_listed(worlds):
+    output = run(str(DATA / "poitiers_export.csv"), "--academie", "poitiers")
+    assert "rejetés : 0" in output
+    assert "fusionnés (annexes d’un même UAI) : 3" in output
+    assert (
+        f"{uai_for('017', 3102)} : ligne 38 « Lycée professionnel Blaise Pascal » retenue ; "
+        "écartée : ligne 37 « Lycée professionnel Blaise Pascal - Annexe de Marennes »"
+    ) in output
+    assert "Type non renseigné (organisme de formation…) : 3" in output
+    assert "appliqué" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "argument obligatoire manquant : fichier"),
+        (["x.csv", "--academie", "poitiers", "--inconnue"], "argument inconnu : --inconnue"),
+        (["x.csv", "--academie"], "l’option --academie attend une valeur"),
+    ],
+)
+def test_argument_errors_are_in_french(worlds, args, expected):
+    with pytest.raises(CommandError) as caught:
+        call_command("import_annuaire", *args)
+    assert expected in str(caught.value)
+    assert "Error" not in str(caught.value)

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from establishments.importers import AnnuaireFileError
+from accounts.scopes import scope_for
+from audit.models import AuditEvent
+from establishments.imports.parse import AnnuaireFileError
 from establishments.models import (
     Establishment,
     EstablishmentImport,
@@ -23,7 +25,7 @@ from establishments.services import (
     establishment_import_preview,
 )
 from tests.establishments.annuaire_csv import annuaire_csv, annuaire_row, uai_for
-from tests.factories import AcademieWorld
+from tests.factories import AcademieWorld, platform_of
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "annuaire"
 SAMPLE_UAIS = {
@@ -53,13 +55,13 @@ def preview(world: AcademieWorld, content: bytes, **kwargs: Any) -> Establishmen
         school_year=kwargs.pop("school_year", None) or SchoolYear.objects.current(),
         filename=kwargs.pop("filename", "fr-en-annuaire-education.csv"),
         content_bytes=content,
-        created_by=world.dane_admin.user,
+        actor=scope_for(world.dane_admin),
     )
 
 
 def apply(world: AcademieWorld, imp: EstablishmentImport, only_valid_rows: bool = False) -> Any:
     return establishment_import_apply(
-        establishment_import=imp, applied_by=world.dane_admin.user, only_valid_rows=only_valid_rows
+        establishment_import=imp, actor=scope_for(world.dane_admin), only_valid_rows=only_valid_rows
     )
 
 
@@ -81,6 +83,7 @@ def test_preview_changes_nothing_then_apply_creates(worlds):
         "unchanged": 0,
         "ignored": 6,
         "rejected": 0,
+        "merged": 0,
         "missing_pupils": 1,
     }
     assert imp.report["header_style"] == "labels"
@@ -240,13 +243,13 @@ def test_uai_of_another_academie_is_rejected_never_moved(worlds):
 def test_a_file_with_errors_changes_nothing(worlds):
     poitiers, _ = worlds
     imp = preview(poitiers, sample("poitiers_erreurs.csv"))
-    assert imp.report["counts"]["rejected"] == 7
-    assert imp.report["counts"]["created"] == 1
-    assert [r["line"] for r in imp.report["rejected"]] == [3, 4, 5, 6, 7, 8, 9]
+    assert imp.report["counts"]["rejected"] == 5
+    assert imp.report["counts"]["created"] == 2  # line 2, and lines 5–6 merged into one
+    assert [r["line"] for r in imp.report["rejected"]] == [3, 4, 7, 8, 9]
     before = snapshot()
     with pytest.raises(EstablishmentImportError) as caught:
         apply(poitiers, imp)
-    assert "7 lignes rejetées : rien n’a été importé" in caught.value.messages[0]
+    assert "5 lignes rejetées : rien n’a été importé" in caught.value.messages[0]
     assert snapshot() == before
     imp.refresh_from_db()
     assert imp.status == ImportStatus.PREVIEWED
@@ -256,7 +259,7 @@ def test_a_file_with_errors_changes_nothing(worlds):
     assert applied.only_valid_rows is True
     assert applied.report["only_valid_rows"] is True
     assert Establishment.objects.filter(uai=uai_for("016", 1001)).exists()
-    assert not Establishment.objects.filter(uai=uai_for("079", 2002)).exists()
+    assert Establishment.objects.get(uai=uai_for("079", 2002)).name == "Collège Doublon A"
 
 
 @pytest.mark.parametrize(
@@ -296,14 +299,15 @@ def test_applying_twice_or_after_cancel_changes_nothing(worlds):
         apply(poitiers, stale)
     assert "déjà été appliqué" in caught.value.messages[0]
     with pytest.raises(EstablishmentImportError):
-        establishment_import_cancel(establishment_import=stale, cancelled_by=None)
+        establishment_import_cancel(establishment_import=stale, actor=platform_of(stale))
     assert snapshot() == before
 
     other = preview(poitiers, sample("poitiers_champs.csv"))
-    establishment_import_cancel(establishment_import=other, cancelled_by=poitiers.dane_admin.user)
+    establishment_import_cancel(establishment_import=other, actor=scope_for(poitiers.dane_admin))
     other.refresh_from_db()
     assert other.status == ImportStatus.CANCELLED
-    assert other.report["cancelled_by"] == poitiers.dane_admin.user.email
+    cancelled = AuditEvent.objects.get(verb="import.cancel", target_id=other.pk)
+    assert cancelled.actor == poitiers.dane_admin.user
     before = snapshot()
     with pytest.raises(EstablishmentImportError) as caught:
         apply(poitiers, other)
@@ -345,3 +349,79 @@ def test_other_academie_importing_the_same_file_gets_its_own_rows(worlds):
     assert not Establishment.objects.filter(
         uai__in=SAMPLE_UAIS, academie=bordeaux.academie
     ).exists()
+
+
+def test_real_export_imports_fully_with_default_settings(worlds):
+    """Empty types and annexes sharing an UAI no longer block an all-or-nothing import."""
+    poitiers, _ = worlds
+    imp = preview(poitiers, sample("poitiers_export.csv"))
+    counts = imp.report["counts"]
+    assert counts["rejected"] == 0
+    assert counts["merged"] == 3
+    assert counts["created"] == 22
+    merged = {m["uai"]: m for m in imp.report["merged"]}
+    assert merged[uai_for("017", 3102)] == {
+        "uai": uai_for("017", 3102),
+        "kept_line": 38,
+        "kept_name": "Lycée professionnel Blaise Pascal",
+        "dropped": [
+            {
+                "line": 37,
+                "name": "Lycée professionnel Blaise Pascal - Annexe de Marennes",
+                "commune": "Marennes-Hiers-Brouage",
+            }
+        ],
+    }
+    applied = apply(poitiers, imp)  # all or nothing, the default
+    assert applied.status == ImportStatus.APPLIED
+    lp = Establishment.objects.get(uai=uai_for("017", 3102))
+    assert (lp.name, lp.commune) == ("Lycée professionnel Blaise Pascal", "Saintes")
+    assert PupilCount.objects.get(establishment=lp).pupils == 512
+    assert not Establishment.objects.filter(name__startswith="CFA").exists()
+    # The same file again: one establishment per UAI, all unchanged.
+    again = apply(poitiers, preview(poitiers, sample("poitiers_export.csv")))
+    assert again.report["counts"]["unchanged"] == 22
+    assert again.report["counts"]["created"] == 0
+
+
+def test_upload_limit_holds_the_national_file():
+    """About 70 000 lines of ~650 bytes for a real line, ~56 MB once every field is quoted."""
+    from django.conf import settings as django_settings
+
+    assert django_settings.ESTABLISHMENT_IMPORT_MAX_BYTES >= 70_000 * (650 + 2 * 72)
+
+
+def test_national_file_is_stored_without_its_ignored_lines(worlds):
+    """Bordeaux's lines are counted at preview and applying; only Poitiers' are stored."""
+    poitiers, _ = worlds
+    rows = [
+        annuaire_row(uai=uai_for("016", 4100 + i), name=f"Collège {i}", pupils="250")
+        for i in range(3)
+    ] + [
+        annuaire_row(
+            uai=uai_for("033", 4200 + i), name=f"Collège de Gironde {i}", departement="033"
+        )
+        for i in range(60)
+    ]
+    content = annuaire_csv(rows)
+    imp = preview(poitiers, content)
+    stored = EstablishmentImport.objects.get(pk=imp.pk).content
+    assert len(stored.encode()) < len(content) / 5
+    assert imp.report["counts"]["ignored"] == 60
+    applied = apply(poitiers, imp)
+    assert applied.report["counts"]["created"] == 3
+    assert applied.report["counts"]["ignored"] == 60
+    assert applied.report["total_rows"] == 63
+    assert applied.report["ignored"] == imp.report["ignored"]
+    assert [r["line"] for r in applied.report["created"]] == [2, 3, 4]
+
+
+def test_file_of_other_academies_only_applies_to_nothing(worlds):
+    poitiers, _ = worlds
+    rows = [
+        annuaire_row(uai=uai_for("033", 4300 + i), name=f"Collège {i}", departement="033")
+        for i in range(5)
+    ]
+    applied = apply(poitiers, preview(poitiers, annuaire_csv(rows)))
+    assert applied.report["counts"]["created"] == 0
+    assert applied.report["counts"]["ignored"] == 5

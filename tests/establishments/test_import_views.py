@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.scopes import scope_for
 from establishments.models import Establishment, EstablishmentImport, ImportStatus, SchoolYear
 from establishments.services import establishment_import_preview
 from tests.conftest import client_acting_as
@@ -32,7 +33,7 @@ def make_import(world, name: str = "poitiers_libelles.csv") -> EstablishmentImpo
         school_year=SchoolYear.objects.current(),
         filename=name,
         content_bytes=(DATA / name).read_bytes(),
-        created_by=world.dane_admin.user,
+        actor=scope_for(world.dane_admin),
     )
 
 
@@ -118,7 +119,7 @@ def test_rejections_offer_the_valid_rows_choice(worlds):
 
     accepted = client.post(urls_of(imp)["confirm"], {"only_valid_rows": "on"})
     assert accepted["Location"] == reverse("establishments:list")
-    assert "1 créé" in flashed(accepted)[-1]
+    assert "2 créés" in flashed(accepted)[-1]
     imp.refresh_from_db()
     assert imp.only_valid_rows is True
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from establishments import importers
-from establishments.importers import AnnuaireFileError, parse_annuaire
+from establishments.imports import parse as importers
+from establishments.imports.parse import AnnuaireFileError, parse_annuaire
 from tests.establishments.annuaire_csv import (
     HEADER_LABELS,
     annuaire_csv,
     annuaire_row,
+    poitiers_export_rows,
     poitiers_sample_rows,
     uai_for,
 )
@@ -83,24 +84,19 @@ def test_other_academie_reads_the_same_file_as_all_ignored_but_its_own():
 
 def test_errors_name_line_and_column():
     parsed = parse((DATA / "poitiers_erreurs.csv").read_bytes())
-    assert [r.line for r in parsed.valid] == [2]
+    # Lines 5 and 6 share an UAI: one establishment, the first line (no annexe in the names).
+    assert [r.line for r in parsed.valid] == [2, 5]
+    assert [(m.kept_line, [d.line for d in m.dropped]) for m in parsed.merged] == [(5, [6])]
     errors = {r.line: [(e.column, e.message) for e in r.errors] for r in parsed.rejected}
     assert errors[3][0][0] == "Identifiant_de_l_etablissement"
     assert "lettre de contrôle" in errors[3][0][1]
     assert errors[4][0][0] == "Type_etablissement"
     assert "Type d’établissement inconnu : « Université »" in errors[4][0][1]
-    assert errors[5] == [
-        (
-            "Identifiant_de_l_etablissement",
-            f"L’UAI « {uai_for('079', 2002)} » figure aussi ligne 6 du fichier.",
-        )
-    ]
-    assert "ligne 5" in errors[6][0][1]
     assert errors[7][0][0] == "Code_departement"
     assert "« 033 » (Gironde) n’est pas un département connu de l’académie" in errors[7][0][1]
     assert errors[8][0][0] == "Statut_public_prive"
     assert errors[9][0][0] == "Nombre_d_eleves"
-    assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted(errors) == [3, 4, 7, 8, 9]
     assert len(parsed.ignored) == 2  # the école and the Bordeaux lycée
 
 
@@ -227,9 +223,12 @@ def test_unknown_types_and_other_academies():
         ),
     ]
     parsed = parse(annuaire_csv(rows))
-    assert [r.line for r in parsed.rejected] == [2, 3]
-    assert parsed.rejected[1].errors[0].message == "Le type d’établissement est vide."
-    assert [r.line for r in parsed.ignored] == [4]
+    assert [r.line for r in parsed.rejected] == [2]
+    # An empty type (private training bodies in the national file) is ignored, not rejected.
+    assert [(r.line, r.reason) for r in parsed.ignored] == [
+        (3, importers.EMPTY_TYPE_REASON),
+        (4, "Autre académie (Bordeaux)"),
+    ]
 
 
 def test_sample_rows_helper_matches_committed_file():
@@ -270,3 +269,82 @@ def test_unclosed_quote_is_a_rejected_row():
 
 def test_header_only_without_line_end():
     assert "que l’en-tête" in file_error(";".join(HEADER_LABELS).encode())
+
+
+def test_real_export_of_an_academie_has_no_rejected_line():
+    """Empty types and annexes sharing an UAI, as in a real export: nothing rejected."""
+    parsed = parse((DATA / "poitiers_export.csv").read_bytes())
+    assert parsed.rejected == []
+    assert len(parsed.valid) == 22
+    reasons = {g["reason"]: g["count"] for g in importers.ignored_summary(parsed.ignored)}
+    assert reasons[importers.EMPTY_TYPE_REASON] == 3
+    assert reasons["Type non concerné (Ecole)"] == 16
+    merges = {m.uai: m for m in parsed.merged}
+    assert len(merges) == 3
+    # The annexe comes first in the file: the main line is kept all the same.
+    lp = merges[uai_for("017", 3102)]
+    assert (lp.kept_line, lp.kept_name) == (38, "Lycée professionnel Blaise Pascal")
+    assert [(d.line, d.commune) for d in lp.dropped] == [(37, "Marennes-Hiers-Brouage")]
+    lpo = merges[uai_for("079", 3103)]
+    assert (lpo.kept_line, [d.line for d in lpo.dropped]) == (39, [40])
+    # Neither name mentions an annexe: the first line is kept.
+    college = merges[uai_for("086", 3104)]
+    assert (college.kept_line, college.kept_name) == (41, "Collège Jean Moulin")
+    kept = {r.uai: r for r in parsed.valid}
+    assert kept[uai_for("017", 3102)].commune == "Saintes"
+    assert kept[uai_for("017", 3102)].pupils == 512
+
+
+def test_export_builder_matches_committed_file():
+    assert annuaire_csv(poitiers_export_rows()) == (DATA / "poitiers_export.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "secondary"),
+    [
+        ("Lycée professionnel Blaise Pascal - Annexe de Marennes", True),
+        ("LYCEE JEAN MACE ANNEXE", True),
+        ("Lycée X - Site de la Mothe", True),
+        ("Antenne du collège de Ré", True),
+        ("Collège Jean Moulin", False),
+        ("Collège Parsifal", False),
+    ],
+)
+def test_secondary_site_names(name, secondary):
+    assert importers.is_secondary_site(name) is secondary
+
+
+def test_empty_type_is_ignored_not_rejected():
+    rows = [annuaire_row(uai=uai_for("016", 1001), name="CFA de la Charente", type="")]
+    parsed = parse(annuaire_csv(rows))
+    assert parsed.rejected == []
+    assert [r.reason for r in parsed.ignored] == [importers.EMPTY_TYPE_REASON]
+
+
+def test_lines_are_read_one_at_a_time_with_their_ends():
+    assert list(importers.iter_lines("a;b\r\nc;d\r\n")) == ["a;b\r\n", "c;d\r\n"]
+    assert list(importers.iter_lines("a\nb")) == ["a\n", "b"]
+    assert list(importers.iter_lines("")) == []
+
+
+def test_encoding_error_position_counts_the_bom():
+    content = annuaire_csv([annuaire_row(uai=uai_for("016", 3011), name="Collège Éluard")])
+    broken = content.replace("Éluard".encode(), "\xc9luard".encode("cp1252"))
+    assert broken.startswith(b"\xef\xbb\xbf")
+    assert file_error(broken).startswith("Ligne 2, colonne Nom_etablissement :")
+
+
+def test_compact_text_blanks_ignored_lines_and_keeps_line_numbers():
+    content = (DATA / "poitiers_libelles.csv").read_bytes()
+    text = importers.decode(content)
+    parsed = parse(content)
+    compact = parsed.compact_text
+    assert compact.count("\n") == text.count("\n")  # every line keeps its number
+    assert len(parsed.ignored) == 6
+    lines = compact.split("\n")
+    first, *others = sorted(parsed.ignored, key=lambda r: r.line)
+    assert first.name in lines[first.line - 1]  # the first one is kept
+    assert all(lines[r.line - 1] == "" for r in others)  # the others are empty lines
+    again = parse(compact.encode())
+    assert [(r.line, r.uai) for r in again.valid] == [(r.line, r.uai) for r in parsed.valid]
+    assert [r.line for r in again.ignored] == [first.line]

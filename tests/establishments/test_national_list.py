@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from establishments.importers import normalize_academie, normalize_departement
+from establishments.imports.parse import normalize_academie, normalize_departement
 from establishments.national_list import (
     DATA_FILE,
     departement_code_for_annuaire,
@@ -91,3 +91,12 @@ def test_departement_code_for_annuaire():
     assert departement_code_for_annuaire("720") == "2B"
     assert departement_code_for_annuaire("976") == "976"
     assert departement_code_for_annuaire("975") is None  # Saint-Pierre-et-Miquelon
+
+
+def test_the_importer_reads_corsica_and_outre_mer_codes():
+    """The annuaire's three-digit codes reach the départements the national list creates."""
+    assert normalize_departement("620") == "2A"
+    assert normalize_departement("720") == "2B"
+    assert normalize_departement("016") == "16"
+    assert normalize_departement("974") == "974"
+    assert normalize_departement("02A") == "2A"  # an older spelling, still understood

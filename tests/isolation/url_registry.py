@@ -31,7 +31,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Invitation, Membership, Role
 from accounts.scopes import scope_for
-from establishments.models import EstablishmentImport, SchoolYear
+from establishments.models import EstablishmentImport, PupilCountImport, SchoolYear
 from tests.factories import AcademieWorld
 from tests.isolation.urlconf import FoundUrl
 
@@ -71,17 +71,47 @@ def a_import(ctx: Ctx) -> EstablishmentImport:
     """A previewed, not yet applied, annuaire import of académie A (through the service)."""
 
     def build() -> EstablishmentImport:
-        from establishments.services import establishment_import_preview
+        from establishments.imports.apply import establishment_import_preview
 
         return establishment_import_preview(
             academie=ctx.a.academie,
             school_year=SchoolYear.objects.current(),
             filename="annuaire-poitiers-confidentiel.csv",
             content_bytes=ANNUAIRE_CSV.read_bytes(),
-            created_by=ctx.a.dane_admin.user,
+            actor=scope_for(ctx.a.dane_admin),
         )
 
     return ctx.once("a_import", build)
+
+
+def a_pupil_counts_csv(ctx: Ctx) -> bytes:
+    """A collèges' effectifs file of the current year naming académie A's establishments."""
+    from tests.establishments.effectifs_csv import college_csv
+
+    year = str(SchoolYear.objects.current().start_year)
+    return college_csv(
+        [
+            (year, "POITIERS", ctx.a.establishment.uai, "Jean Moulin", 123),
+            (year, "POITIERS", ctx.a.other_establishment.uai, "Victor Hugo", 1_234),
+        ]
+    )
+
+
+def a_pupil_count_import(ctx: Ctx) -> PupilCountImport:
+    """A previewed, not yet applied, pupil counts import of académie A (through the service)."""
+
+    def build() -> PupilCountImport:
+        from establishments.pupil_counts.apply import pupil_count_import_preview
+
+        return pupil_count_import_preview(
+            academie=ctx.a.academie,
+            school_year=SchoolYear.objects.current(),
+            filename="effectifs-poitiers-confidentiel.csv",
+            content_bytes=a_pupil_counts_csv(ctx),
+            actor=scope_for(ctx.a.dane_admin),
+        )
+
+    return ctx.once("a_pupil_count_import", build)
 
 
 def a_invitation(ctx: Ctx) -> tuple[Invitation, str]:
@@ -181,6 +211,16 @@ def annuaire_upload(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def pupil_counts_upload(ctx: Ctx) -> dict[str, Any]:
+    return {
+        **FORM_SUBMIT,
+        "fichier": SimpleUploadedFile(
+            "effectifs.csv", a_pupil_counts_csv(ctx), content_type="text/csv"
+        ),
+        "annee": SchoolYear.objects.current().start_year,
+    }
+
+
 def invite_into_a(ctx: Ctx) -> dict[str, Any]:
     """An invitation form naming académie A's establishment and département."""
     return {
@@ -217,6 +257,7 @@ def a_override(ctx: Ctx) -> Any:
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_import,
+    a_pupil_count_import,
     a_invitation,
     a_allocation,
     a_override,
@@ -331,7 +372,7 @@ REGISTRY: dict[str, UrlSpec] = {
         post=annuaire_upload,
         # Bordeaux uploading Poitiers' file gets a preview of its own (rows rejected), never
         # a change to Poitiers.
-        may_create=frozenset({"establishments.establishmentimport"}),
+        may_create=frozenset({"establishments.establishmentimport", "audit.auditevent"}),
     ),
     "establishments:import_preview": UrlSpec(
         roles=DANE_ADMIN_ONLY, kwargs={"pk": lambda ctx: a_import(ctx).pk}
@@ -345,6 +386,29 @@ REGISTRY: dict[str, UrlSpec] = {
     "establishments:import_cancel": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_import(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    # --- Pupil counts import (indemnities pages, establishments services) ---
+    "indemnities:pupil_counts_upload": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        post=pupil_counts_upload,
+        # Bordeaux uploading Poitiers' file gets a preview of its own (other académie's lines),
+        # never a change to Poitiers.
+        may_create=frozenset({"establishments.pupilcountimport", "audit.auditevent"}),
+    ),
+    "indemnities:pupil_counts_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY, kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk}
+    ),
+    "indemnities:pupil_counts_confirm": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    "indemnities:pupil_counts_cancel": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk},
         get=False,
         post=submit,
     ),

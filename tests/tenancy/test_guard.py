@@ -8,7 +8,13 @@ from django_scopes import scope
 
 from accounts.models import Invitation, Membership
 from audit.models import AuditEvent
-from establishments.models import Departement, Establishment, EstablishmentImport, PupilCount
+from establishments.models import (
+    Departement,
+    Establishment,
+    EstablishmentImport,
+    PupilCount,
+    PupilCountImport,
+)
 from indemnities.models import (
     Allocation,
     EnvelopeBand,
@@ -27,6 +33,7 @@ TENANT_MODELS = [
     Establishment,
     PupilCount,
     EstablishmentImport,
+    PupilCountImport,
     Membership,
     Invitation,
     ImpRuleSet,

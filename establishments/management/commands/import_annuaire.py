@@ -14,27 +14,53 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from establishments.models import Academie, SchoolYear
-from establishments.school_years import parse_school_year_label
-from establishments.services import (
-    AnnuaireFileError,
+from establishments.imports.apply import (
     EstablishmentImportError,
     establishment_import_apply,
-    establishment_import_plan,
     establishment_import_preview,
 )
+from establishments.imports.parse import AnnuaireFileError
+from establishments.imports.plan import establishment_import_plan
+from establishments.management.french_arguments import FrenchArgumentsMixin
+from establishments.models import Academie, SchoolYear
+from establishments.school_years import parse_school_year_label
+from tenancy.guard import academie_scope
+from tenancy.scope import Scope
 
 MAX_LISTED = 50
 
 
-class Command(BaseCommand):
+def os_error_reason(exc: OSError) -> str:
+    """Why a file cannot be read, in French (the system's own message is in English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "ce fichier n’existe pas (vérifiez le chemin)"
+    if isinstance(exc, IsADirectoryError):
+        return "c’est un dossier, pas un fichier"
+    if isinstance(exc, PermissionError):
+        return "accès refusé (droits de lecture insuffisants)"
+    return (
+        f"erreur du système de fichiers (code {exc.errno})" if exc.errno else "lecture impossible"
+    )
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, or a `CommandError` in French; nothing is changed either way."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(
+            f"Impossible de lire le fichier « {path} » : {os_error_reason(exc)}. "
+            "Rien n’a été modifié."
+        ) from exc
+
+
+class Command(FrenchArgumentsMixin, BaseCommand):
     help = "Importe l’export CSV de l’Annuaire de l’éducation dans une académie."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("fichier", help="Chemin du fichier CSV (séparateur « ; », UTF-8).")
-        parser.add_argument(
-            "--academie", required=True, help="Identifiant (slug) de l’académie, ex. poitiers."
-        )
+        # Not `required=True`: argparse would answer in English; `handle` says it in French.
+        parser.add_argument("--academie", help="Identifiant (slug) de l’académie, ex. poitiers.")
         parser.add_argument(
             "--annee",
             help="Année scolaire des effectifs, ex. 2025-2026 (par défaut : l’année en cours).",
@@ -55,18 +81,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         academie = Academie.objects.filter(slug=options["academie"]).first()
         if academie is None:
+            return self._handle(*args, **options)  # refused there, in French
+        # The command works for one académie: its tenancy scope is open, as a request's is.
+        with academie_scope(academie.pk):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
+        if not options["academie"]:
+            raise CommandError(
+                "Précisez l’académie avec --academie (son identifiant, ex. --academie poitiers)."
+            )
+        academie = Academie.objects.filter(slug=options["academie"]).first()
+        if academie is None:
             known = ", ".join(Academie.objects.values_list("slug", flat=True)) or "aucune"
             raise CommandError(
                 f"Académie « {options['academie']} » inconnue (académies connues : {known})."
             )
         school_year = self._school_year(options["annee"])
         path = Path(options["fichier"])
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(
-                f"Impossible de lire le fichier « {path} » : {exc.strerror}."
-            ) from exc
+        content = read_file(path)
 
         self.stdout.write(
             f"Import de « {path.name} » dans l’{academie} – effectifs {school_year.label}"
@@ -84,11 +117,11 @@ class Command(BaseCommand):
                 school_year=school_year,
                 filename=path.name,
                 content_bytes=content,
-                created_by=None,
+                actor=Scope.platform(academie.pk),
             )
             applied = establishment_import_apply(
                 establishment_import=preview,
-                applied_by=None,
+                actor=Scope.platform(academie.pk),
                 only_valid_rows=options["only_valid_rows"],
             )
         except AnnuaireFileError as exc:
@@ -123,6 +156,7 @@ class Command(BaseCommand):
         write(f"  inchangés : {counts.get('unchanged', 0)}")
         write(f"  ignorés : {counts.get('ignored', 0)}")
         write(f"  rejetés : {counts.get('rejected', 0)}")
+        write(f"  fusionnés (annexes d’un même UAI) : {counts.get('merged', 0)}")
         write(f"  effectifs manquants : {counts.get('missing_pupils', 0)}")
         if report.get("rejected"):
             write("Lignes rejetées :")
@@ -134,6 +168,15 @@ class Command(BaseCommand):
                         f"{error['message']}"
                     )
             self._more(len(report["rejected"]))
+        if report.get("merged"):
+            write("Lignes fusionnées (un établissement par UAI) :")
+            for merge in report["merged"][:MAX_LISTED]:
+                dropped = ", ".join(f"ligne {d['line']} « {d['name']} »" for d in merge["dropped"])
+                write(
+                    f"  {merge['uai']} : ligne {merge['kept_line']} « {merge['kept_name']} » "
+                    f"retenue ; écartée{'s' if len(merge['dropped']) > 1 else ''} : {dropped}"
+                )
+            self._more(len(report["merged"]))
         if report.get("updated"):
             write("Mises à jour :")
             for row in report["updated"][:MAX_LISTED]:

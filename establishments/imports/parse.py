@@ -1,9 +1,9 @@
-"""Parsing and validation of the national "Annuaire de l’éducation" CSV.
+"""Parsing and validation of the national "Annuaire de l’éducation" CSV (pure).
 
 The open dataset `fr-en-annuaire-education`, exported with `;` in UTF-8 (BOM or not).
 
-Pure functions: bytes in, plain data out, no database. The service (`establishments.services`)
-compares what comes out with the establishments already known and applies it.
+Pure functions: bytes in, plain data out, no database. `establishments.imports.plan` compares
+what comes out with the establishments already known; `establishments.imports.apply` writes it.
 
 The export comes with two header spellings: labels (`Identifiant_de_l_etablissement`) or field
 names (`identifiant_de_l_etablissement`); both are folded to the lower-case field name. Messages
@@ -12,17 +12,18 @@ name the column as spelled in the file and the physical line (the header is line
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from establishments.national_list import departement_code_for_annuaire
 from establishments.uai import normalize_uai, uai_problem
 
 SEPARATOR = ";"
@@ -74,6 +75,14 @@ IGNORED_TYPES = {
     "autre",
 }
 
+EMPTY_TYPE_REASON = "Type non renseigné (organisme de formation…)"
+
+# Words of a name that mark a secondary site of an UAI (matched whole, accents and case folded):
+# "Lycée X - Annexe de Y", "Site de Z", "Antenne de …". A line whose name has none is the main one.
+SECONDARY_SITE_WORDS = re.compile(r"\b(annexe|site|antenne|delocalise|delocalisee)s?\b")
+
+LYCEE_COLUMNS = (VOIE_GENERALE, VOIE_TECHNOLOGIQUE, VOIE_PROFESSIONNELLE, NATURE_LABEL)
+
 MAX_NAME_LENGTH = 200
 MAX_COMMUNE_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
@@ -92,7 +101,7 @@ class RowError:
         return {"column": self.column, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EstablishmentRow:
     """A valid row of the importing académie, with values in the model's vocabulary."""
 
@@ -107,7 +116,7 @@ class EstablishmentRow:
     pupils: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IgnoredRow:
     line: int
     uai: str
@@ -131,6 +140,36 @@ class RejectedRow:
         }
 
 
+@dataclass(frozen=True)
+class MergedLine:
+    """A line dropped because its UAI is already that of the line kept (an annexe, a site)."""
+
+    line: int
+    name: str
+    commune: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "name": self.name, "commune": self.commune}
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Several lines of one UAI: one establishment, the kept line's; the others dropped."""
+
+    uai: str
+    kept_line: int
+    kept_name: str
+    dropped: tuple[MergedLine, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "uai": self.uai,
+            "kept_line": self.kept_line,
+            "kept_name": self.kept_name,
+            "dropped": [d.as_dict() for d in self.dropped],
+        }
+
+
 @dataclass
 class ParsedAnnuaire:
     header_style: str  # "labels" or "fields"
@@ -139,6 +178,9 @@ class ParsedAnnuaire:
     valid: list[EstablishmentRow] = field(default_factory=list)
     ignored: list[IgnoredRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    merged: list[Merge] = field(default_factory=list)
+    # The file's text without its ignored lines (see `parse_annuaire`).
+    compact_text: str = ""
 
     def column(self, name: str) -> str:
         return self.columns.get(name, LABELS.get(name, name))
@@ -165,11 +207,15 @@ def _megabytes(size: int) -> str:
 
 def decode(content: bytes) -> str:
     """The file's text: UTF-8 with or without BOM, or an `AnnuaireFileError` naming the line."""
+    # Decoded from a view past the BOM: slicing the bytes (as the "utf-8-sig" codec does) would
+    # copy a file of tens of megabytes once more.
+    prefix = 3 if content.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = content.decode("utf-8-sig")
+        text = str(memoryview(content)[prefix:], "utf-8")
     except UnicodeDecodeError as exc:
         raise AnnuaireFileError(
-            f"{_byte_position(content, exc.start)} : le fichier n’est pas encodé en UTF-8. "
+            f"{_byte_position(content, exc.start + prefix)} : le fichier n’est pas encodé en "
+            "UTF-8. "
             "Exportez l’annuaire au format « CSV UTF-8 » (ou enregistrez-le ainsi depuis votre "
             "tableur).",
             code="encoding",
@@ -204,6 +250,20 @@ def _byte_position(content: bytes, offset: int) -> str:
     return f"Ligne {line}"
 
 
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their ends, one at a time: the csv module reads them without a
+    second copy of a file of tens of megabytes (as `io.StringIO` or `splitlines` would make)."""
+    start = 0
+    size = len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def canonical_column(header: str) -> str:
     return header.strip().strip("\ufeff").strip('"').strip().lower()
 
@@ -215,8 +275,12 @@ def _fold(value: str) -> str:
 
 
 def normalize_departement(code: str) -> str:
-    """The annuaire's `016`, `033`, `02A`, `974` → `Departement.code` `16`, `33`, `2A`, `974`."""
+    """The annuaire's `016`, `033`, `620`, `974` → `Departement.code` `16`, `33`, `2A`, `974`
+    (the national list's table: Corsica's `620`/`720` are `2A`/`2B`)."""
     value = code.strip().upper()
+    known = departement_code_for_annuaire(value) if value else None
+    if known is not None:
+        return known
     if len(value) == 3 and value.startswith("0"):
         value = value[1:]
     return value
@@ -299,6 +363,10 @@ def parse_annuaire(
 ) -> ParsedAnnuaire:
     """Sorts the rows of the annuaire for one académie: valid, ignored or rejected.
 
+    `compact_text` is the file without its ignored lines (other académies, écoles…: each an
+    empty line, the first one kept): what is stored to be applied, a small part of the national
+    file. Which lines are ignored depends on the file only, so the preview's count stands.
+
     `departement_codes` are the académie's `Departement.code` values. File-level problems
     (separator, missing columns, no rows) raise `AnnuaireFileError`.
     """
@@ -320,7 +388,15 @@ def parse_annuaire(
             code="separator",
         )
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=SEPARATOR)
+    # The physical lines of the record being read, to rebuild the compact text.
+    pending: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for physical in iter_lines(text):
+            pending.append(physical)
+            yield physical
+
+    reader = csv.reader(lines(), delimiter=SEPARATOR)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -348,6 +424,9 @@ def parse_annuaire(
     result = ParsedAnnuaire(header_style=header_style, columns=columns)
     academie = normalize_academie(academie_code)
     departements = set(departement_codes)
+    kept: list[str] = [*pending]
+    pending.clear()
+    kept_one_ignored = False
 
     line = 1
     try:
@@ -355,6 +434,8 @@ def parse_annuaire(
             start = line + 1
             line = reader.line_num
             if not any(cell.strip() for cell in record):
+                kept.extend(pending)
+                pending.clear()
                 continue  # blank lines, e.g. at the end of the file
             result.total_rows += 1
             parsed = _parse_row(
@@ -367,6 +448,15 @@ def parse_annuaire(
                 academie=academie,
                 departements=departements,
             )
+            if isinstance(parsed, IgnoredRow) and kept_one_ignored:
+                # An ignored line (another académie, école…): an empty line in the compact
+                # text, so that every line keeps its number. The first one is kept, so that a
+                # file of ignored lines only still reads as a file with rows.
+                kept.append("\n" * len(pending))
+            else:
+                kept.extend(pending)
+                kept_one_ignored = kept_one_ignored or isinstance(parsed, IgnoredRow)
+            pending.clear()
             if isinstance(parsed, EstablishmentRow):
                 result.valid.append(parsed)
             elif isinstance(parsed, IgnoredRow):
@@ -385,7 +475,9 @@ def parse_annuaire(
             "Le fichier ne contient que l’en-tête : aucun établissement à importer.",
             code="empty",
         )
-    _reject_duplicates(result)
+    kept.extend(pending)
+    result.compact_text = "".join(kept)
+    _merge_duplicates(result)
     return result
 
 
@@ -438,16 +530,19 @@ def _parse_row(
         return IgnoredRow(line, uai, name, reason)
 
     errors: list[RowError] = []
-    values = {key: (record[pos] if pos < len(record) else "") for key, pos in index.items()}
     raw_type = get(TYPE)
+    # Only a lycée reads other columns (its "voies"): écoles, most of a file, skip the copy.
+    values = {key: get(key) for key in LYCEE_COLUMNS} if _fold(raw_type) == "lycee" else {}
+    if not raw_type:
+        # The national file lists private training bodies (CFA, organismes de formation) with
+        # no type at all: not a collège, lycée or EREA, so not the business of RUPN.
+        return IgnoredRow(line, uai, name, EMPTY_TYPE_REASON)
     type_: str | None = None
     try:
         type_ = establishment_type(raw_type, values)
     except ValueError:
         message = (
-            "Le type d’établissement est vide."
-            if not raw_type
-            else f"Type d’établissement inconnu : « {raw_type} » (attendu : Collège, Lycée, "
+            f"Type d’établissement inconnu : « {raw_type} » (attendu : Collège, Lycée, "
             "EREA, ou un type ignoré comme Ecole)."
         )
         errors.append(RowError(result.column(TYPE), message))
@@ -538,41 +633,43 @@ def _parse_row(
     )
 
 
-def _reject_duplicates(result: ParsedAnnuaire) -> None:
-    """Every occurrence of an UAI found twice is rejected: the file does not say which is right."""
-    lines_of: dict[str, list[int]] = {}
+def is_secondary_site(name: str) -> bool:
+    """Whether a name says it is an annexe, a site or an antenne of an establishment."""
+    return SECONDARY_SITE_WORDS.search(_fold(name)) is not None
+
+
+def _merge_duplicates(result: ParsedAnnuaire) -> None:
+    """One establishment per UAI: a main site and its annexes share the UAI in the annuaire.
+
+    The kept line is the first whose name does not mention an annexe, a site or an antenne
+    (`is_secondary_site`), else the first line of the UAI; the other lines are dropped, valid or
+    not, and listed in `result.merged` with their line numbers and names.
+    """
+    lines_of: dict[str, list[EstablishmentRow | RejectedRow]] = {}
+    uai_column = result.column(UAI)
     for row in result.valid:
-        lines_of.setdefault(row.uai, []).append(row.line)
+        lines_of.setdefault(row.uai, []).append(row)
     for rejected in result.rejected:
-        if rejected.uai and not any(e.column == result.column(UAI) for e in rejected.errors):
-            lines_of.setdefault(rejected.uai, []).append(rejected.line)
-    duplicated = {uai: lines for uai, lines in lines_of.items() if len(lines) > 1}
-    if not duplicated:
+        if rejected.uai and not any(e.column == uai_column for e in rejected.errors):
+            lines_of.setdefault(rejected.uai, []).append(rejected)
+    dropped_lines: set[int] = set()
+    for uai, rows in lines_of.items():
+        if len(rows) < 2:
+            continue
+        rows.sort(key=lambda r: r.line)
+        kept = next((r for r in rows if not is_secondary_site(r.name)), rows[0])
+        dropped = tuple(
+            MergedLine(r.line, r.name, r.commune if isinstance(r, EstablishmentRow) else "")
+            for r in rows
+            if r is not kept
+        )
+        dropped_lines.update(d.line for d in dropped)
+        result.merged.append(Merge(uai, kept.line, kept.name, dropped))
+    if not dropped_lines:
         return
-    column = result.column(UAI)
-
-    def duplicate_error(uai: str, line: int) -> RowError:
-        others = ", ".join(str(n) for n in duplicated[uai] if n != line)
-        return RowError(column, f"L’UAI « {uai} » figure aussi ligne {others} du fichier.")
-
-    kept: list[EstablishmentRow] = []
-    newly_rejected: set[int] = set()
-    for row in result.valid:
-        if row.uai in duplicated:
-            newly_rejected.add(row.line)
-            result.rejected.append(
-                RejectedRow(row.line, row.uai, row.name, (duplicate_error(row.uai, row.line),))
-            )
-        else:
-            kept.append(row)
-    result.valid = kept
-    result.rejected = [
-        RejectedRow(r.line, r.uai, r.name, (*r.errors, duplicate_error(r.uai, r.line)))
-        if r.uai in duplicated and r.line not in newly_rejected
-        else r
-        for r in result.rejected
-    ]
-    result.rejected.sort(key=lambda r: r.line)
+    result.merged.sort(key=lambda m: m.kept_line)
+    result.valid = [r for r in result.valid if r.line not in dropped_lines]
+    result.rejected = [r for r in result.rejected if r.line not in dropped_lines]
 
 
 def ignored_summary(ignored: list[IgnoredRow], *, sample: int = 20) -> list[dict[str, object]]:
