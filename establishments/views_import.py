@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.selectors import history_for, history_lines
 from establishments.access import establishment_imports_visible_to, get_establishment_import_for
 from establishments.forms_import import (
     EstablishmentImportConfirmForm,
@@ -83,7 +84,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.DANE_ADMIN)
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment_import = get_establishment_import_for(request_scope(request), pk)
+    scope = request_scope(request)
+    establishment_import = get_establishment_import_for(scope, pk)
     report = establishment_import.report
     return render(
         request,
@@ -95,6 +97,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": report.get("counts", {}),
             "is_previewed": establishment_import.status == ImportStatus.PREVIEWED,
             "form": EstablishmentImportConfirmForm(),
+            "history": history_lines(history_for(scope, targets=[establishment_import])),
         },
     )
 

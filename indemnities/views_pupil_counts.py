@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audit.selectors import history_for, history_lines
 from establishments.models import ImportStatus
 from establishments.pupil_counts.apply import (
     PupilCountImportError,
@@ -24,6 +24,7 @@ from establishments.pupil_counts.parse import PupilCountFileError
 from establishments.selectors import get_pupil_count_import_for, pupil_count_imports_visible_to
 from indemnities.envelope_changes import envelope_changes_for_pupils
 from indemnities.forms_pupil_counts import PupilCountUploadForm
+from rupn.links import url_with_query
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 
@@ -97,8 +98,10 @@ def pupil_counts_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": report.get("counts", {}),
             "is_previewed": is_previewed,
             "envelopes": envelopes,
-            "envelopes_url": f"{reverse('indemnities:envelopes')}"
-            f"?annee={pupil_count_import.school_year.start_year}",
+            "envelopes_url": url_with_query(
+                "indemnities:envelopes", annee=pupil_count_import.school_year.start_year
+            ),
+            "history": history_lines(history_for(scope, targets=[pupil_count_import])),
         },
     )
 
@@ -123,7 +126,7 @@ def pupil_counts_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         f"{_plural(counts.get('unchanged', 0), 'inchangé', 'inchangés')}. "
         "Les enveloppes ci-dessous en tiennent compte.",
     )
-    return redirect(f"{reverse('indemnities:envelopes')}?annee={applied.school_year.start_year}")
+    return redirect(url_with_query("indemnities:envelopes", annee=applied.school_year.start_year))
 
 
 @role_required(Role.DANE_ADMIN)

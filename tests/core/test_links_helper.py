@@ -37,3 +37,24 @@ def test_template_tag_and_pagination_keep_digits_plain() -> None:
     assert export == "/indemnites/export/?annee=2026&amp;format=csv"
     assert pagination == "?annee=2026&amp;page=12345"
     assert shown != "2026"  # the same number on screen is grouped: the tag is what keeps URLs safe
+
+
+def test_no_template_or_view_builds_a_query_string_by_hand():
+    """`?annee={{ year.start_year }}` localises the number (`2 026`): links go through the
+    helper. A new hand-built query string in a template or a view fails here."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    hand_built = re.compile(r"\?\w+=\{\{|\?\w+=\{[a-z_.]+\}")
+    offenders = []
+    for path in root.glob("*/**/*"):
+        skipped = {".venv", "tests", "bench"}
+        if skipped & set(path.parts) or path.suffix not in {".html", ".py"}:
+            continue
+        if path == root / "rupn" / "links.py":  # its docstring shows the mistake it prevents
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if hand_built.search(line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []

@@ -9,20 +9,20 @@ import pytest
 
 from accounts.scopes import scope_for
 from audit.models import AuditEvent
+from establishments.imports.apply import (
+    EstablishmentImportError,
+    establishment_import_apply,
+    establishment_import_cancel,
+    establishment_import_preview,
+)
 from establishments.imports.parse import AnnuaireFileError
+from establishments.imports.plan import establishment_import_plan
 from establishments.models import (
     Establishment,
     EstablishmentImport,
     ImportStatus,
     PupilCount,
     SchoolYear,
-)
-from establishments.services import (
-    EstablishmentImportError,
-    establishment_import_apply,
-    establishment_import_cancel,
-    establishment_import_plan,
-    establishment_import_preview,
 )
 from tests.establishments.annuaire_csv import annuaire_csv, annuaire_row, uai_for
 from tests.factories import AcademieWorld, platform_of

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.scopes import scope_for
+from establishments.imports.apply import establishment_import_preview
 from establishments.models import Establishment, EstablishmentImport, ImportStatus, SchoolYear
-from establishments.services import establishment_import_preview
 from tests.conftest import client_acting_as
 from tests.establishments.test_import_service import SAMPLE_UAIS, snapshot
 
