@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from establishments.imports.parse import AnnuaireFileError
 from establishments.imports.plan import ImportPlan, decode_upload, plan_annuaire
 from establishments.models import (
@@ -27,6 +26,7 @@ from establishments.models import (
     PupilCount,
     SchoolYear,
 )
+from establishments.staged_imports import staged_import_claim, staged_import_record
 from tenancy.scope import Scope
 
 SOURCE_PREFIX = "Annuaire de l’éducation"
@@ -66,21 +66,10 @@ def establishment_import_preview(
         report=plan.report(filename=filename),
         created_by_id=actor.user_id,
     )
-    _record(actor, "import.preview", stored, f"a déposé le fichier de l’annuaire {filename}")
-    return stored
-
-
-def _record(
-    actor: Scope, verb: str, establishment_import: EstablishmentImport, summary: str
-) -> None:
-    audit_record(
-        actor=actor,
-        verb=verb,
-        target=establishment_import,
-        school_year_id=establishment_import.school_year_id,
-        summary=summary,
-        after={"counts": establishment_import.report.get("counts", {})},
+    staged_import_record(
+        actor, "import.preview", stored, f"a déposé le fichier de l’annuaire {filename}"
     )
+    return stored
 
 
 def _status_error(establishment_import: EstablishmentImport) -> EstablishmentImportError:
@@ -105,20 +94,8 @@ def _status_error(establishment_import: EstablishmentImport) -> EstablishmentImp
 STATE_FIELDS = ["status", "applied_at", "applied_by", "only_valid_rows", "report"]
 
 
-def _claim(
-    establishment_import: EstablishmentImport, *, with_content: bool = True, **changes: Any
-) -> EstablishmentImport:
-    """Moves a previewed import on, once: a second confirmation finds it no longer previewed."""
-    claimed = EstablishmentImport.objects.filter(
-        pk=establishment_import.pk, status=ImportStatus.PREVIEWED
-    ).update(**changes)
-    imports = EstablishmentImport.objects.select_related("academie", "school_year")
-    if not with_content:
-        imports = imports.defer("content")
-    current = imports.get(pk=establishment_import.pk)
-    if not claimed:
-        raise _status_error(current)
-    return current
+def _claim(staged: EstablishmentImport, **changes: Any) -> EstablishmentImport:
+    return staged_import_claim(staged, refusal=_status_error, **changes)
 
 
 @transaction.atomic
@@ -173,7 +150,7 @@ def establishment_import_apply(
     current.report = report
     current.save(update_fields=["report"])
     counts = report.get("counts", {})
-    _record(
+    staged_import_record(
         actor,
         "import.apply",
         current,
@@ -279,6 +256,8 @@ def establishment_import_cancel(
         "cancelled_at": timezone.now().isoformat(),
     }
     current.save(update_fields=["report"])
-    _record(actor, "import.cancel", current, f"a annulé l’import du fichier {current.filename}")
+    staged_import_record(
+        actor, "import.cancel", current, f"a annulé l’import du fichier {current.filename}"
+    )
     establishment_import.refresh_from_db(fields=STATE_FIELDS)
     return current

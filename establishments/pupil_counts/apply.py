@@ -9,11 +9,12 @@ The file's text is dropped once the import is applied or cancelled (the report s
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from establishments.models import (
     Academie,
     ImportStatus,
@@ -28,6 +29,7 @@ from establishments.pupil_counts.plan import (
     plan_pupil_counts,
 )
 from establishments.services_years import school_year_open
+from establishments.staged_imports import staged_import_claim, staged_import_record
 
 # What the caller's object is refreshed with: never the file's text.
 from tenancy.scope import Scope
@@ -68,19 +70,10 @@ def pupil_count_import_preview(
         report=plan.report(filename=filename),
         created_by_id=actor.user_id,
     )
-    _record(actor, "pupil_counts.preview", stored, f"a déposé le fichier d’effectifs {filename}")
-    return stored
-
-
-def _record(actor: Scope, verb: str, pupil_count_import: PupilCountImport, summary: str) -> None:
-    audit_record(
-        actor=actor,
-        verb=verb,
-        target=pupil_count_import,
-        school_year_id=pupil_count_import.school_year_id,
-        summary=f"{summary} ({pupil_count_import.school_year.label})",
-        after={"counts": pupil_count_import.report.get("counts", {})},
+    staged_import_record(
+        actor, "pupil_counts.preview", stored, f"a déposé le fichier d’effectifs {filename}"
     )
+    return stored
 
 
 def _status_error(pupil_count_import: PupilCountImport) -> PupilCountImportError:
@@ -96,20 +89,8 @@ def _status_error(pupil_count_import: PupilCountImport) -> PupilCountImportError
     )
 
 
-def _claim(
-    pupil_count_import: PupilCountImport, *, with_content: bool = True, **changes: object
-) -> PupilCountImport:
-    """Moves a previewed import on, once: a second confirmation finds it no longer previewed."""
-    claimed = PupilCountImport.objects.filter(
-        pk=pupil_count_import.pk, status=ImportStatus.PREVIEWED
-    ).update(**changes)
-    imports = PupilCountImport.objects.select_related("academie", "school_year")
-    if not with_content:
-        imports = imports.defer("content")
-    current = imports.get(pk=pupil_count_import.pk)
-    if not claimed:
-        raise _status_error(current)
-    return current
+def _claim(staged: PupilCountImport, **changes: Any) -> PupilCountImport:
+    return staged_import_claim(staged, refusal=_status_error, **changes)
 
 
 def _write(plan: PupilCountPlan, *, academie: Academie) -> None:
@@ -173,7 +154,7 @@ def pupil_count_import_apply(
     current.content = ""
     current.save(update_fields=["report", "content"])
     counts = report.get("counts", {})
-    _record(
+    staged_import_record(
         actor,
         "pupil_counts.apply",
         current,
@@ -196,7 +177,7 @@ def pupil_count_import_cancel(
     }
     current.content = ""
     current.save(update_fields=["report", "content"])
-    _record(
+    staged_import_record(
         actor, "pupil_counts.cancel", current, f"a annulé l’import du fichier {current.filename}"
     )
     pupil_count_import.refresh_from_db(fields=STATE_FIELDS)
