@@ -103,7 +103,8 @@ def render_xlsx(rows: Sequence[ExportRow], *, title: str = "IMP") -> bytes:
     sheet.append(HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
+    # The row number is counted, not read from `sheet.max_row`, which scans every row each time.
+    for line, row in enumerate(rows, start=2):
         sheet.append(
             [
                 row.uai,
@@ -119,7 +120,6 @@ def render_xlsx(rows: Sequence[ExportRow], *, title: str = "IMP") -> bytes:
                 row.amount_due,
             ]
         )
-        line = sheet.max_row
         sheet.cell(line, 7).number_format = EURO_FORMAT
         sheet.cell(line, 10).number_format = DATE_FORMAT
         sheet.cell(line, 11).number_format = EURO_FORMAT
