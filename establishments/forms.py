@@ -6,9 +6,9 @@ from typing import Any
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from establishments.access import departements_visible_to, establishments_visible_to
+from establishments.access import departements_visible_to
 from establishments.models import Departement, EstablishmentType, SchoolYear, Sector
-from tenancy.scope import Scope
+from tenancy.scope import Scope, ScopeKind
 
 
 class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -55,8 +55,10 @@ class ScopedEstablishmentFilterForm(DsfrBaseForm):
     @staticmethod
     def has_choice_of_establishments(scope: Scope) -> bool:
         """Whether the role sees more than one establishment: with one, département, type and
-        sector filters would only ever narrow it to nothing."""
-        return establishments_visible_to(scope)[:2].count() > 1
+        sector filters would only ever narrow it to nothing. Read from the scope, no query."""
+        if scope.kind in (ScopeKind.ACADEMIE, ScopeKind.DEPARTEMENTS):
+            return True
+        return len(scope.establishment_ids) > 1
 
 
 class EstablishmentFilterForm(ScopedEstablishmentFilterForm):
