@@ -23,6 +23,7 @@ from indemnities.models import (
     ImpRuleSet,
     ServiceCertification,
 )
+from missions.models import LetterTemplate, TemplateSection, TemplateTask
 from rupn.tasks import AcademieTask
 from tenancy.guard import ScopeError, TenantManager, academie_scope
 
@@ -43,6 +44,9 @@ TENANT_MODELS = [
     Allocation,
     ServiceCertification,
     AuditEvent,
+    LetterTemplate,
+    TemplateSection,
+    TemplateTask,
 ]
 
 

@@ -19,6 +19,7 @@ from tenancy.guard import academie_scope, scopes_disabled
 DEMO_HOOKS = (
     "indemnities.demo_rules.load_demo_rules",
     "indemnities.demo_allocations.load_demo_allocations",
+    "missions.demo.load_demo_templates",
 )
 
 
