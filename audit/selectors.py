@@ -42,7 +42,7 @@ def history_for(
             about &= Q(school_year_id=school_year_id)
         wanted |= about
     if whole_academie:
-        wanted = Q()
+        wanted = Q(school_year_id=school_year_id) if school_year_id is not None else Q()
     elif not wanted:
         return AuditEvent.objects.none()
     events = events.filter(wanted)

@@ -5,13 +5,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Role
 from accounts.selectors import establishment_people
 from dashboards.views_platform import platform_home
 from establishments.access import establishments_visible_to, get_establishment_for
-from establishments.forms import SchoolYearChoiceField, year_filter
+from establishments.forms import SchoolYearForm, year_filter
 from indemnities.selectors_allocations import allocation_page, referent_imp_lines
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
@@ -39,10 +38,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.role == Role.RUPN:
         context["imp_lines"] = referent_imp_lines(scope)
     return render(request, f"dashboards/home_{scope.role.value}.html", context)
-
-
-class SchoolYearForm(DsfrBaseForm):
-    annee = SchoolYearChoiceField(required=False)
 
 
 @role_required(*Role)

@@ -30,6 +30,12 @@ class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 NARROWING_FIELDS = ("departement", "type", "sector")
 
 
+class SchoolYearForm(DsfrBaseForm):
+    """The school year of a page showing one year (`?annee=2026`)."""
+
+    annee = SchoolYearChoiceField(required=False)
+
+
 class ScopedEstablishmentFilterForm(DsfrBaseForm):
     """Filters shared by the pages listing establishments: département, type, school year."""
 

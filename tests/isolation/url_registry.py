@@ -253,6 +253,34 @@ def a_override(ctx: Ctx) -> Any:
     return ctx.once("a_override", build)
 
 
+def a_template(ctx: Ctx) -> Any:
+    """A's mission-letter template of the year: version 1 published, version 2 a draft."""
+
+    def build() -> object:
+        from missions.demo import POITIERS
+        from missions.services_templates import (
+            template_create,
+            template_new_version,
+            template_publish,
+        )
+
+        admin = scope_for(ctx.a.dane_admin)
+        published = template_create(
+            academie=ctx.a.academie,
+            school_year=SchoolYear.objects.current(),
+            data=POITIERS,
+            actor=admin,
+        )
+        template_publish(template=published, actor=admin)
+        return template_new_version(template=published, actor=admin)
+
+    return ctx.once("a_template", build)
+
+
+def a_published_template(ctx: Ctx) -> Any:
+    return a_template(ctx).based_on
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
@@ -261,6 +289,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_invitation,
     a_allocation,
     a_override,
+    a_template,
 ]
 
 
@@ -411,6 +440,36 @@ REGISTRY: dict[str, UrlSpec] = {
         kwargs={"pk": lambda ctx: a_pupil_count_import(ctx).pk},
         get=False,
         post=submit,
+    ),
+    # --- Mission-letter templates (missions) ---
+    "missions:templates": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
+    "missions:template_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_template(ctx).pk},
+    ),
+    "missions:template_publish": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_template(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    "missions:template_new_version": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_published_template(ctx).pk},
+        get=False,
+        post=submit,
+        note="Un brouillon existe déjà : refusé sans rien écrire.",
+    ),
+    "missions:template_copy": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"start_year": current_start_year},
+        cross_tenant="scoped",
+        get=False,
+        post=submit,
+        note="Aucune trame publiée avant l’année : refusé sans rien écrire.",
     ),
     # --- IMP rules and envelopes (indemnities) ---
     "indemnities:rules": UrlSpec(

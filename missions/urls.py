@@ -1,0 +1,17 @@
+from django.urls import path
+
+from missions import views
+
+app_name = "missions"
+
+urlpatterns = [
+    path("trames/", views.templates, name="templates"),
+    path("trames/<int:pk>/", views.template_preview, name="template_preview"),
+    path("trames/<int:pk>/publier/", views.template_publish_view, name="template_publish"),
+    path(
+        "trames/<int:pk>/nouvelle-version/",
+        views.template_new_version_view,
+        name="template_new_version",
+    ),
+    path("trames/annee/<int:start_year>/copier/", views.template_copy_view, name="template_copy"),
+]
