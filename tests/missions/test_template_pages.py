@@ -62,3 +62,17 @@ def test_copy_of_last_year_from_the_page(worlds, acting_client):
     done = client.post(f"/missions/trames/annee/{current.start_year}/copier/", follow=True)
     assert "créée à partir de l’an dernier" in done.content.decode()
     assert LetterTemplate.objects.filter(school_year=current, based_on=old).exists()
+
+
+def test_the_annex_comes_after_the_clause_and_signatures(worlds, acting_client):
+    poitiers, _ = worlds
+    template = template_create(
+        academie=poitiers.academie,
+        school_year=SchoolYear.objects.current(),
+        data=POITIERS,
+        actor=scope_for(poitiers.dane_admin),
+    )
+    body = acting_client(poitiers.dane_admin).get(f"/missions/trames/{template.pk}/").content
+    text = body.decode()
+    assert text.index("3. Participer ponctuellement") < text.index("attribue à Mme Camille")
+    assert text.index("Signatures") < text.index("Annexe – décret n° 2010-1065")
