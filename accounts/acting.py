@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from accounts.models import Membership, Role
 from accounts.scopes import with_scope_ids
 from tenancy.guard import scopes_disabled
-from tenancy.http import role_required
-
-__all__ = ["acting", "acting_membership_switch", "memberships_of", "role_required"]
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -56,11 +52,3 @@ def resolve_acting_membership(request: HttpRequest) -> Membership | None:
 
 def acting_membership_switch(request: HttpRequest, membership: Membership) -> None:
     request.session[SESSION_KEY] = membership.pk
-
-
-def acting(request: HttpRequest) -> Membership:
-    """The acting membership of a view already guarded by `role_required`."""
-    membership: Membership | None = getattr(request, "acting", None)
-    if membership is None:
-        raise PermissionDenied
-    return membership
