@@ -54,7 +54,7 @@ def run(colleges: int, years: int) -> None:
         pupil_count_import_preview,
     )
     from establishments.uai import make_uai
-    from indemnities.envelope_changes import envelope_changes_for_pupils
+    from indemnities.previews import envelope_changes_for_pupils
     from tests.establishments.effectifs_csv import college_csv
     from tests.factories import POITIERS_DEPARTEMENTS, make_academie
     from tests.indemnities.allocations.conftest import make_rules

@@ -22,8 +22,8 @@ from establishments.pupil_counts.apply import (
 )
 from establishments.pupil_counts.parse import PupilCountFileError
 from establishments.selectors import get_pupil_count_import_for, pupil_count_imports_visible_to
-from indemnities.envelope_changes import envelope_changes_for_pupils
 from indemnities.forms_pupil_counts import PupilCountUploadForm
+from indemnities.previews import envelope_changes_for_pupils
 from rupn.links import url_with_query
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role

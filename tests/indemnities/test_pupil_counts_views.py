@@ -21,7 +21,7 @@ from establishments.models import (
     SchoolYear,
 )
 from establishments.pupil_counts.apply import pupil_count_import_preview
-from indemnities.envelope_changes import envelope_changes_for_pupils
+from indemnities.previews import envelope_changes_for_pupils
 from indemnities.services.envelopes import envelope_override_set
 from tests.conftest import client_acting_as
 from tests.establishments.annuaire_csv import annuaire_csv, poitiers_sample_rows
