@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from audit.selectors import history_for, history_lines
 from establishments.forms import year_filter
-from establishments.models import EstablishmentCategory, SchoolYear
+from establishments.models import Establishment, EstablishmentCategory, SchoolYear
 from establishments.services_years import school_year_open
 from indemnities.defaults import POITIERS_BANDS
 from indemnities.envelopes import envelopes_for
@@ -310,7 +311,6 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
     envelope = envelopes_for(
         academie_id=scope.academie_id, school_year=school_year, establishments=[establishment]
     )[establishment.pk]
-    back = _envelopes_url(school_year)
     status = 200
     if request.method == "POST":
         form = EnvelopeOverrideForm(request.POST)
@@ -333,7 +333,7 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
                     establishment=establishment, school_year=school_year, amount=amount
                 ):
                     messages.warning(request, warning)
-                return redirect(back)
+                return redirect(_envelopes_url(school_year))
         status = 400
     else:
         initial = {}
@@ -343,6 +343,29 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
                 "justification": envelope.override_justification,
             }
         form = EnvelopeOverrideForm(initial=initial)
+    return _override_page(
+        request, scope, establishment, school_year, envelope=envelope, form=form, status=status
+    )
+
+
+def _override_page(
+    request: HttpRequest,
+    scope: Scope,
+    establishment: Establishment,
+    school_year: SchoolYear,
+    *,
+    envelope: Any,
+    form: EnvelopeOverrideForm,
+    status: int,
+    clear_errors: Sequence[str] = (),
+) -> HttpResponse:
+    """The envelope adjustment page: the form, the removal of an adjustment, the history."""
+    history = history_for(
+        scope,
+        establishment_id=establishment.pk,
+        school_year_id=school_year.pk,
+        verb_prefix="envelope.",
+    )
     return render(
         request,
         "indemnities/envelope_override.html",
@@ -352,21 +375,11 @@ def envelope_override(request: HttpRequest, establishment_pk: int, start_year: i
             "school_year": school_year,
             "envelope": envelope,
             "form": form,
-            "back": back,
-            "history": _envelope_history(scope, establishment, school_year),
+            "clear_errors": clear_errors,
+            "back": _envelopes_url(school_year),
+            "history": history_lines(history),
         },
         status=status,
-    )
-
-
-def _envelope_history(scope: Scope, establishment: Any, school_year: SchoolYear) -> list[Any]:
-    return history_lines(
-        history_for(
-            scope,
-            establishment_id=establishment.pk,
-            school_year_id=school_year.pk,
-            verb_prefix="envelope.",
-        )
     )
 
 
@@ -384,20 +397,15 @@ def envelope_override_clear_view(
         envelope = envelopes_for(
             academie_id=scope.academie_id, school_year=school_year, establishments=[establishment]
         )[establishment.pk]
-        return render(
+        return _override_page(
             request,
-            "indemnities/envelope_override.html",
-            {
-                "page_title": f"Ajuster l’enveloppe – {establishment.name}",
-                "establishment": establishment,
-                "school_year": school_year,
-                "envelope": envelope,
-                "form": EnvelopeOverrideForm(),
-                "clear_errors": error.messages,
-                "back": _envelopes_url(school_year),
-                "history": _envelope_history(scope, establishment, school_year),
-            },
+            scope,
+            establishment,
+            school_year,
+            envelope=envelope,
+            form=EnvelopeOverrideForm(),
             status=400,
+            clear_errors=error.messages,
         )
     messages.success(
         request,

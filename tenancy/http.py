@@ -46,6 +46,7 @@ def role_required(*roles: Role) -> Callable[[ViewFunc], ViewFunc]:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the server saw it (the load balancer sets REMOTE_ADDR through
-    the WSGI server's forwarded-for handling, never from a header the client chose)."""
+    """The client's address as the WSGI server gives it in REMOTE_ADDR, never a header the
+    client could write. Behind a load balancer that is the balancer's address unless the WSGI
+    server is set to take the forwarded one (gunicorn's `--forwarded-allow-ips`)."""
     return request.META.get("REMOTE_ADDR") or None
