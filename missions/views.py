@@ -3,6 +3,8 @@ a version as a referent receives it, publication, a new version, last year's cop
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import history_for, history_lines
 from establishments.forms import SchoolYearForm, year_filter
 from establishments.models import SchoolYear
+from missions.models import LetterTemplate
 from missions.placeholders import fill_placeholders
 from missions.selectors import get_template_for, templates_visible_to
 from missions.services_templates import (
@@ -22,6 +25,7 @@ from missions.services_templates import (
 from rupn.links import url_with_query
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
+from tenancy.scope import Scope
 
 # What a preview fills the fields with: an example referent, not a real one.
 PREVIEW_VALUES = {
@@ -99,32 +103,41 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, action: str, pk: int) -> HttpResponse:
+def _on_template(
+    request: HttpRequest, pk: int, act: Callable[[LetterTemplate, Scope], str]
+) -> HttpResponse:
+    """Run `act` (a service, returning the success message) on one of the académie's templates,
+    then go back to its year; a refusal is shown as the service wrote it."""
     scope = request_scope(request)
     template = get_template_for(scope, pk)
     try:
-        if action == "publish":
-            template_publish(template=template, actor=scope)
-            messages.success(request, f"Version {template.version} publiée.")
-        else:
-            new = template_new_version(template=template, actor=scope)
-            messages.success(request, f"Version {new.version} créée en brouillon.")
+        messages.success(request, act(template, scope))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     return redirect(_templates_url(template.school_year))
 
 
+def _publish(template: LetterTemplate, actor: Scope) -> str:
+    template_publish(template=template, actor=actor)
+    return f"Version {template.version} publiée."
+
+
+def _new_version(template: LetterTemplate, actor: Scope) -> str:
+    new = template_new_version(template=template, actor=actor)
+    return f"Version {new.version} créée en brouillon."
+
+
 @role_required(Role.DANE_ADMIN)
 @require_POST
 def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, "publish", pk)
+    return _on_template(request, pk, _publish)
 
 
 @role_required(Role.DANE_ADMIN)
 @require_POST
 def template_new_version_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, "new_version", pk)
+    return _on_template(request, pk, _new_version)
 
 
 @role_required(Role.DANE_ADMIN)
