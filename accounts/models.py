@@ -66,6 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     civility = models.CharField("civilité", max_length=3, choices=Civility.choices, blank=True)
     first_name = models.CharField("prénom", max_length=100, blank=True)
     last_name = models.CharField("nom", max_length=100, blank=True)
+    discipline = models.CharField("discipline", max_length=100, blank=True)
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("administrateur de la plateforme", default=False)
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
@@ -87,6 +88,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def formal_name(self) -> str:
+        """« Mme Camille Martin », as a letter names a person."""
+        civility = self.get_civility_display() if self.civility else ""
+        return " ".join(part for part in (civility, self.full_name or self.email) if part)
 
     def get_full_name(self) -> str:
         return self.full_name

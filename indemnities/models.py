@@ -217,6 +217,7 @@ class Allocation(models.Model):
     deleting it, so its history and certifications stay; setting an amount again reinstates it.
     `letter_issued_at` says that an issued mission letter covers it (set and released by the
     letters app through `indemnities.services.letters`): principals may then certify it.
+    `letter_signed_at` says that a signed letter states its amount, which then stays as it is.
     """
 
     academie = models.ForeignKey(
@@ -253,6 +254,10 @@ class Allocation(models.Model):
         "couverte par une lettre émise le", null=True, blank=True
     )
     letter_reference = models.CharField("lettre de mission", max_length=64, blank=True)
+    # From a letter's first signature to its withdrawal, the amount it states may not change.
+    letter_signed_at = models.DateTimeField(
+        "montant figé par une lettre signée le", null=True, blank=True
+    )
 
     objects = TenantManager.from_queryset(AllocationQuerySet)()
 

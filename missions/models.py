@@ -158,3 +158,276 @@ class TemplateTask(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+# --- Letters --------------------------------------------------------------------------------------
+
+
+class LetterStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    SENT = "sent", "Envoyée au référent"
+    CHANGES_REQUESTED = "changes", "Modifications demandées"
+    REFERENT_SIGNED = "referent_signed", "Signée par le référent"
+    AWAITING_VISA = "awaiting_visa", "En attente du visa du DAN"
+    ISSUED = "issued", "Émise"
+
+
+# From the first signature on, the content may not change: these states hold signatures.
+SIGNED_STATUSES = frozenset(
+    {LetterStatus.REFERENT_SIGNED, LetterStatus.AWAITING_VISA, LetterStatus.ISSUED}
+)
+EDITABLE_STATUSES = frozenset({LetterStatus.DRAFT, LetterStatus.CHANGES_REQUESTED})
+
+
+class LetterQuerySet(models.QuerySet["Letter"]):
+    def in_force(self) -> LetterQuerySet:
+        """Issued letters no issued amendment replaces: the ones that bind today."""
+        return self.filter(status=LetterStatus.ISSUED).exclude(
+            amended_by__status=LetterStatus.ISSUED
+        )
+
+
+class Letter(models.Model):
+    """One referent's mission letter for a school year in one establishment.
+
+    `content` holds what the principal chose on the template (`missions.content` says its
+    shape); the amount is the referent's IMP allocation, read from indemnities, never copied.
+    At the first signature the letter's canonical document (`missions.document`) is stored in
+    `signed_document` with its SHA-256: every signature covers that hash, and the database
+    refuses any change of content from then on, and any change at all once issued.
+
+    An amendment is a new letter that `supersedes` an issued one; both stay readable.
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        verbose_name="établissement",
+        on_delete=models.PROTECT,
+        related_name="mission_letters",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
+    referent = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name="référent",
+        on_delete=models.PROTECT,
+        related_name="mission_letters",
+    )
+    template = models.ForeignKey(
+        LetterTemplate, verbose_name="trame", on_delete=models.PROTECT, related_name="letters"
+    )
+    reference = models.CharField("référence", max_length=32, unique=True)
+    status = models.CharField(
+        "état", max_length=20, choices=LetterStatus.choices, default=LetterStatus.DRAFT
+    )
+    content = models.JSONField("contenu", default=dict)
+    revision = models.PositiveIntegerField("révision", default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name="remplace",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amended_by",
+    )
+    amendment_reason = models.TextField("motif de l’avenant", blank=True)
+    changes_comment = models.TextField("modifications demandées", blank=True)
+    signed_document = models.TextField("document signé", blank=True)
+    signed_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="créée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="modifiée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    issued_at = models.DateTimeField("émise le", null=True, blank=True)
+
+    objects = TenantManager.from_queryset(LetterQuerySet)()
+
+    class Meta:
+        verbose_name = "lettre de mission"
+        verbose_name_plural = "lettres de mission"
+        ordering = ["-school_year__start_year", "establishment__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "academie"], name="letter_id_academie"),
+            # One first letter per referent and year; amendments chain from it.
+            models.UniqueConstraint(
+                fields=["establishment", "school_year", "referent"],
+                condition=models.Q(supersedes__isnull=True),
+                name="letter_one_per_referent_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["academie", "school_year", "status"])]
+
+    def __str__(self) -> str:
+        return f"Lettre de mission {self.reference}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.signed_sha256)
+
+
+class SignatureKind(models.TextChoices):
+    REFERENT = "referent", "Signature du référent"
+    PRINCIPAL = "principal", "Signature du chef d’établissement"
+    DAN_VISA = "dan_visa", "Visa du délégué académique au numérique"
+
+
+class LetterSignature(models.Model):
+    """One signature of a letter: who, in which role, when, from where, over which content.
+
+    Never deleted nor changed; withdrawing a signed letter voids its signatures (`voided_at`,
+    recorded), which is the only change the database accepts on a signature.
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    letter = models.ForeignKey(
+        Letter, verbose_name="lettre", on_delete=models.PROTECT, related_name="signatures"
+    )
+    kind = models.CharField("nature", max_length=12, choices=SignatureKind.choices)
+    signer = models.ForeignKey(
+        "accounts.User", verbose_name="signataire", on_delete=models.PROTECT, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name="rôle du signataire",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    role = models.CharField("rôle", max_length=20)
+    signer_name = models.CharField("nom du signataire", max_length=200)
+    signed_at = models.DateTimeField("signée le")
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=400, blank=True)
+    content_sha256 = models.CharField("empreinte SHA-256 du contenu signé", max_length=64)
+    reauthenticated_with = models.CharField(
+        "réauthentification", max_length=20, blank=True, help_text="mot de passe ou TOTP"
+    )
+    voided_at = models.DateTimeField("annulée le", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="annulée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    void_reason = models.TextField("motif de l’annulation", blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "signature"
+        verbose_name_plural = "signatures"
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "kind"],
+                condition=models.Q(voided_at__isnull=True),
+                name="letter_signature_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.signer_name}"
+
+
+class LetterEmail(models.Model):
+    """One email about a letter to one recipient, for one event of its history.
+
+    Claimed in a transaction before sending, so that a task run twice (a retry, a worker that
+    died) never sends the same email twice; a failure is kept for the letter's page.
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    letter = models.ForeignKey(
+        Letter, verbose_name="lettre", on_delete=models.CASCADE, related_name="emails"
+    )
+    event = models.CharField("événement", max_length=40)
+    event_key = models.CharField("clé de l’événement", max_length=64)
+    recipient = models.EmailField("destinataire")
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "courriel de lettre"
+        verbose_name_plural = "courriels de lettre"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "event_key", "recipient"], name="letter_email_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipient}"
+
+
+class VisaBatch(models.Model):
+    """A DANE admin's visa of many letters at once, run by a task; its page shows progress."""
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name="par", on_delete=models.PROTECT, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership", verbose_name="rôle", on_delete=models.PROTECT, related_name="+"
+    )
+    letter_ids = models.JSONField("lettres", default=list)
+    done_ids = models.JSONField("visées", default=list)
+    failures = models.JSONField("refus", default=dict)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=400, blank=True)
+    reauthenticated_with = models.CharField("réauthentification", max_length=20, blank=True)
+    created_at = models.DateTimeField("lancé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "visa groupé"
+        verbose_name_plural = "visas groupés"
+
+    def __str__(self) -> str:
+        return f"Visa groupé de {len(self.letter_ids)} lettres"
+
+    @property
+    def total(self) -> int:
+        return len(self.letter_ids)
+
+    @property
+    def processed(self) -> int:
+        return len(self.done_ids) + len(self.failures)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.processed / self.total)

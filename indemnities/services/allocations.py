@@ -134,6 +134,23 @@ def allocation_set(
                 "son montant ne peut plus être modifié."
             )
 
+    # A signed letter states the amount: it changes only once the letter is withdrawn. The row
+    # may be a withdrawn one (a letter signed for no IMP), hence the read of every row.
+    frozen = set(
+        Allocation.objects.filter(
+            establishment=locked, school_year=school_year, letter_signed_at__isnull=False
+        ).values_list("referent_id", flat=True)
+    )
+    for referent_id, amount in wanted.items():
+        allocation = current.get(referent_id)
+        before = allocation.amount if allocation is not None else ZERO
+        if referent_id in frozen and amount != before:
+            errors.append(
+                f"La lettre de mission de {_name(memberships[referent_id])} est signée : son "
+                f"montant ({format_euros(before)}) ne change plus. Retirez la lettre pour le "
+                "modifier."
+            )
+
     after = {referent_id: a.amount for referent_id, a in current.items()}
     after.update(wanted)
     total = sum(after.values(), ZERO)

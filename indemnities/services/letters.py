@@ -1,8 +1,9 @@
 """The seam the mission letters plug into: an allocation covered by an issued letter.
 
-`missions` depends on `indemnities`, never the reverse: when a referent's letter is issued, the
-letters app calls `allocation_cover_by_letter`; when an amendment supersedes it, it calls
-`allocation_release_letter`. Indemnities owns the state (`Allocation.letter_issued_at`), so the
+`missions` depends on `indemnities`, never the reverse: from a referent's letter's first
+signature to its withdrawal, the letters app holds the amount with `allocation_freeze_for_letter`
+and `allocation_unfreeze_for_letter`; when the letter is issued it calls
+`allocation_cover_by_letter`; when an amendment supersedes it, `allocation_release_letter`. Indemnities owns the state (`Allocation.letter_issued_at`), so the
 service-fait page reads it for all its allocations in the same query as the allocations.
 """
 
@@ -13,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from accounts.models import Membership
+from establishments.models import Establishment, SchoolYear
 from indemnities.models import Allocation
 from tenancy.scope import Scope
 
@@ -82,3 +85,46 @@ def allocation_release_letter(*, allocation: Allocation, actor: Scope, reason: s
         reason=reason,
     )
     return locked
+
+
+@transaction.atomic
+def allocation_freeze_for_letter(
+    *,
+    establishment: Establishment,
+    school_year: SchoolYear,
+    referent: Membership,
+    actor: Scope,
+) -> Allocation:
+    """Hold the referent's amount as the letter signed for it states it.
+
+    A referent without IMP gets a withdrawn row of 0 €, so that an amount cannot be given to
+    them behind the signed letter's back either."""
+    # The same lock as allocation_set's: a concurrent save of the split waits for us.
+    Establishment.objects.select_for_update().filter(pk=establishment.pk).first()
+    allocation = Allocation.objects.filter(
+        establishment=establishment, school_year=school_year, referent=referent
+    ).first()
+    if allocation is None:
+        allocation = Allocation.objects.create(
+            academie_id=establishment.academie_id,
+            establishment=establishment,
+            school_year=school_year,
+            referent=referent,
+            amount=0,
+            withdrawn_at=timezone.now(),
+            updated_by_id=actor.user_id,
+        )
+    if allocation.letter_signed_at is None:
+        allocation.letter_signed_at = timezone.now()
+        allocation.save(update_fields=["letter_signed_at", "updated_at"])
+    return allocation
+
+
+@transaction.atomic
+def allocation_unfreeze_for_letter(
+    *, establishment: Establishment, school_year: SchoolYear, referent: Membership
+) -> None:
+    """The letter that held the amount is withdrawn, or amended: the amount may change again."""
+    Allocation.objects.filter(
+        establishment=establishment, school_year=school_year, referent=referent
+    ).update(letter_signed_at=None, updated_at=timezone.now())

@@ -23,7 +23,15 @@ from indemnities.models import (
     ImpRuleSet,
     ServiceCertification,
 )
-from missions.models import LetterTemplate, TemplateSection, TemplateTask
+from missions.models import (
+    Letter,
+    LetterEmail,
+    LetterSignature,
+    LetterTemplate,
+    TemplateSection,
+    TemplateTask,
+    VisaBatch,
+)
 from rupn.tasks import AcademieTask
 from tenancy.guard import ScopeError, TenantManager, academie_scope
 
@@ -47,6 +55,10 @@ TENANT_MODELS = [
     LetterTemplate,
     TemplateSection,
     TemplateTask,
+    Letter,
+    LetterSignature,
+    LetterEmail,
+    VisaBatch,
 ]
 
 

@@ -1,0 +1,193 @@
+"""Reads of mission letters, through the acting scope.
+
+A DANE admin reaches the académie's letters, a coordinator those of their départements, the
+direction those of their establishments, a referent their own letters (of every year and
+establishment of the académie) and nobody else's. Forbidden and missing give the same 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+from establishments.models import Establishment, SchoolYear
+from indemnities.models import Allocation
+from missions.content import LetterContent
+from missions.document import LetterFacts, build_document, stored_document
+from missions.models import (
+    Letter,
+    LetterSignature,
+    LetterStatus,
+    LetterTemplate,
+    TemplateSection,
+)
+from tenancy.roles import Role
+from tenancy.scope import Scope, ScopeKind
+
+ZERO = Decimal("0.00")
+
+
+def letters_visible_to(scope: Scope | None) -> QuerySet[Letter]:
+    if scope is None or scope.kind is ScopeKind.NOTHING:
+        return Letter.objects.none()
+    if scope.kind is ScopeKind.PERSON:
+        # A referent's own letters, whichever of their memberships of the académie they are for.
+        return Letter.objects.filter(
+            academie_id=scope.academie_id, referent__user_id=scope.user_id
+        )
+    return Letter.objects.filter(scope.establishments_q("establishment"))
+
+
+def with_letter_relations(letters: QuerySet[Letter]) -> QuerySet[Letter]:
+    return letters.select_related(
+        "academie",
+        "establishment__departement",
+        "school_year",
+        "referent__user",
+        "template",
+        "supersedes",
+        "amended_by",
+    )
+
+
+def get_letter_for(scope: Scope | None, pk: int | str) -> Letter:
+    try:
+        return with_letter_relations(letters_visible_to(scope)).get(pk=pk)
+    except (Letter.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Lettre introuvable.") from exc
+
+
+def templates_with_parts(template_ids: Iterable[int]) -> dict[int, LetterTemplate]:
+    """Templates with their sections and tasks, in three queries whatever their size."""
+    return {
+        t.pk: t
+        for t in LetterTemplate.objects.filter(pk__in=set(template_ids)).prefetch_related(
+            Prefetch(
+                "sections",
+                queryset=TemplateSection.objects.order_by("position").prefetch_related("tasks"),
+            )
+        )
+    }
+
+
+def principals_of(establishment_ids: Iterable[int]) -> dict[int, str]:
+    """The names of the active principals of each establishment, for the letters' texts."""
+    names: dict[int, list[str]] = defaultdict(list)
+    memberships = (
+        Membership.objects.active()
+        .filter(role=Role.PRINCIPAL, establishments__in=set(establishment_ids))
+        .select_related("user")
+        .order_by("user__last_name", "pk")
+        .values_list("establishments", "user__civility", "user__first_name", "user__last_name")
+    )
+    for establishment_id, civility, first, last in memberships:
+        civility_label = {"mme": "Mme", "m": "M."}.get(civility, "")
+        names[establishment_id].append(" ".join(p for p in (civility_label, first, last) if p))
+    return {pk: " et ".join(n) for pk, n in names.items()}
+
+
+def latest_letters_of(
+    establishment: Establishment, school_year: SchoolYear
+) -> QuerySet[Letter]:
+    """Each referent's latest letter of the year in the establishment: the first one, or its
+    latest amendment."""
+    return Letter.objects.filter(
+        establishment=establishment, school_year=school_year, amended_by__isnull=True
+    )
+
+
+def letter_facts(letters: Sequence[Letter]) -> dict[int, LetterFacts]:
+    """Amounts, principals and co-referents of `letters`, in three queries for any number."""
+    if not letters:
+        return {}
+    establishment_ids = {letter.establishment_id for letter in letters}
+    year_ids = {letter.school_year_id for letter in letters}
+    amounts = {
+        (a.establishment_id, a.school_year_id, a.referent_id): a.amount
+        for a in Allocation.objects.current().filter(
+            establishment_id__in=establishment_ids, school_year_id__in=year_ids
+        )
+    }
+    principals = principals_of(establishment_ids)
+    siblings: dict[tuple[int, int], list[tuple[int, str, LetterContent]]] = defaultdict(list)
+    for other in (
+        Letter.objects.filter(
+            establishment_id__in=establishment_ids,
+            school_year_id__in=year_ids,
+            amended_by__isnull=True,
+        )
+        .select_related("referent__user")
+        .only("pk", "establishment_id", "school_year_id", "referent", "content", "supersedes")
+    ):
+        siblings[(other.establishment_id, other.school_year_id)].append(
+            (other.referent_id, other.referent.user.formal_name, LetterContent.of(other.content))
+        )
+    return {
+        letter.pk: LetterFacts(
+            amount=amounts.get(
+                (letter.establishment_id, letter.school_year_id, letter.referent_id), ZERO
+            ),
+            principal_name=principals.get(letter.establishment_id, ""),
+            coreferents=[
+                (name, content)
+                for referent_id, name, content in siblings[
+                    (letter.establishment_id, letter.school_year_id)
+                ]
+                if referent_id != letter.referent_id
+            ],
+        )
+        for letter in letters
+    }
+
+
+def documents_of(letters: Sequence[Letter]) -> dict[int, dict[str, Any]]:
+    """Each letter's document: the signed one once signed, else built from live data. A
+    constant number of queries for any number of letters (with `with_letter_relations`)."""
+    documents: dict[int, dict[str, Any]] = {}
+    live = []
+    for letter in letters:
+        stored = stored_document(letter)
+        if stored is not None:
+            documents[letter.pk] = stored
+        else:
+            live.append(letter)
+    if live:
+        templates = templates_with_parts(letter.template_id for letter in live)
+        facts = letter_facts(live)
+        for letter in live:
+            documents[letter.pk] = build_document(
+                letter, templates[letter.template_id], facts[letter.pk]
+            )
+    return documents
+
+
+def document_of(letter: Letter) -> dict[str, Any]:
+    return documents_of([letter])[letter.pk]
+
+
+def signatures_of(letter: Letter) -> list[LetterSignature]:
+    return list(letter.signatures.select_related("signer", "voided_by").order_by("signed_at"))
+
+
+def letters_awaiting(scope: Scope | None) -> QuerySet[Letter]:
+    """What awaits the person acting: their signature, a reply to changes asked, a visa."""
+    letters = letters_visible_to(scope)
+    if scope is None:
+        return letters
+    if scope.role == Role.RUPN:
+        return letters.filter(status=LetterStatus.SENT)
+    if scope.role == Role.PRINCIPAL:
+        return letters.filter(
+            status__in=[LetterStatus.REFERENT_SIGNED, LetterStatus.CHANGES_REQUESTED]
+        )
+    if scope.role == Role.DEPUTY:
+        return letters.filter(status=LetterStatus.CHANGES_REQUESTED)
+    if scope.role == Role.DANE_ADMIN:
+        return letters.filter(status=LetterStatus.AWAITING_VISA)
+    return letters.none()
