@@ -1,6 +1,6 @@
 from django.urls import path
 
-from missions import views
+from missions import views, views_letters
 
 app_name = "missions"
 
@@ -14,4 +14,7 @@ urlpatterns = [
         name="template_new_version",
     ),
     path("trames/annee/<int:start_year>/copier/", views.template_copy_view, name="template_copy"),
+    path("lettres/<int:pk>/", views_letters.letter_page, name="letter"),
+    path("lettres/<int:pk>/action/", views_letters.letter_act, name="letter_act"),
+    path("lettres/<int:pk>/avenant/", views_letters.letter_amend_view, name="letter_amend"),
 ]

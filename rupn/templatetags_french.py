@@ -1,6 +1,6 @@
 """`{% load french %}`: French typography in templates, from `rupn.formatting`.
 
-- `{{ value|long_date }}` → "1er décembre 2026"; `{{ value|long_datetime }}` adds "à 14 h 05";
+- `{{ value|long_date }}` → "1er décembre 2026" (`iso_date` for "2026-12-01"); `{{ value|long_datetime }}` adds "à 14 h 05";
 - `{{ person|of }}` → "d’Amandine", "de Julien"; `{{ academie|of_academie }}` → "de l’académie
   de Poitiers"; `{{ academie|the_academie }}` → "l’académie d’Amiens";
 - `{{ number|integer }}` → "1 300" with a narrow no-break space;
@@ -21,6 +21,14 @@ register = template.Library()
 @register.filter
 def long_date(value: datetime.date | datetime.datetime | None) -> str:
     return formatting.format_date(value)
+
+
+@register.filter
+def iso_date(value: str | None) -> str:
+    """A date written in ISO 8601 (as in a letter's document) → "28 février 2027"."""
+    if not value:
+        return ""
+    return formatting.format_date(datetime.date.fromisoformat(value))
 
 
 @register.filter

@@ -20,6 +20,7 @@ DEMO_HOOKS = (
     "indemnities.demo_rules.load_demo_rules",
     "indemnities.demo_allocations.load_demo_allocations",
     "missions.demo.load_demo_templates",
+    "missions.demo_letters.load_demo_letters",
 )
 
 
