@@ -41,8 +41,11 @@ def tasks_prefix(section_index: int) -> str:
 
 
 class TemplateForm(DsfrBaseForm):
-    # Emptiness is checked by the service, which words it for the whole template.
-    title = forms.CharField(label="Titre de la lettre", max_length=200, required=False)
+    title = forms.CharField(
+        label="Titre de la lettre",
+        max_length=200,
+        error_messages={"required": "Donnez un titre à la trame."},
+    )
     introduction = forms.CharField(
         label="Introduction",
         required=False,
@@ -67,7 +70,11 @@ class SectionForm(DsfrBaseForm):
         choices=SectionKind.choices,
         error_messages={"invalid_choice": "Choisissez la nature de la section dans la liste."},
     )
-    title = forms.CharField(label="Titre de la section", max_length=300, required=False)
+    title = forms.CharField(
+        label="Titre de la section",
+        max_length=300,
+        error_messages={"required": "Donnez un titre à la section."},
+    )
     body = forms.CharField(
         label="Texte de la section", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -77,14 +84,18 @@ class SectionForm(DsfrBaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The bound field copied the label when the DSFR form set its classes: change both.
         kind = self["kind"].value()
-        self.fields["body"].label = BODY_LABELS.get(kind, "Texte de la section")
-        self.fields["body"].help_text = BODY_HELP.get(kind, "")
+        body = self["body"]
+        body.label = self.fields["body"].label = BODY_LABELS.get(kind, "Texte de la section")
+        body.help_text = self.fields["body"].help_text = BODY_HELP.get(kind, "")
 
 
 class TaskForm(DsfrBaseForm):
     label = forms.CharField(
-        label="Libellé de la tâche", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Libellé de la tâche",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Donnez un libellé à la tâche, ou supprimez-la."},
     )
     key = forms.SlugField(
         label="Clé",

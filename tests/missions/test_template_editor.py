@@ -157,11 +157,14 @@ def test_invalid_field_is_shown_next_to_it(worlds, acting_client, draft):
     poitiers, _ = worlds
     client = acting_client(poitiers.dane_admin)
     sections = list(POITIERS.sections)
-    sections[0] = replace(sections[0], tasks=[TaskData(label="Nouvelle", key="clé avec espaces")])
+    sections[0] = replace(
+        sections[0], title="", tasks=[TaskData(label="Nouvelle", key="clé avec espaces")]
+    )
     response = client.post(url(draft), editor_post(replace(POITIERS, sections=sections)))
     assert response.status_code == 400
     text = response.content.decode()
     assert "Section 1, tâche 1, clé : Une clé ne contient que des lettres" in text
+    assert "Section 1, titre de la section : Donnez un titre à la section." in text
     assert "fr-input-group--error" in text
     assert template_data_of(LetterTemplate.objects.get(pk=draft.pk)) == POITIERS
 
