@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from establishments.models import SchoolYear
-from missions.models import LetterTemplate, TemplateStatus
+from missions.models import LetterTemplate, TemplateStatus, TemplateTask
 from tenancy.scope import Scope
 
 
@@ -33,5 +33,25 @@ def published_template(scope: Scope, school_year: SchoolYear) -> LetterTemplate 
         templates_visible_to(scope)
         .filter(school_year=school_year, status=TemplateStatus.PUBLISHED)
         .order_by("-version")
+        .first()
+    )
+
+
+def template_task_keys(template: LetterTemplate) -> frozenset[str]:
+    """The keys of the tasks saved with a template (they stay as they are when it is edited)."""
+    return frozenset(
+        TemplateTask.objects.filter(section__template=template).values_list("key", flat=True)
+    )
+
+
+def template_draft_of_year(template: LetterTemplate) -> LetterTemplate | None:
+    """The draft of the same académie and year as `template`, if there is one."""
+    return (
+        LetterTemplate.objects.filter(
+            academie_id=template.academie_id,
+            school_year_id=template.school_year_id,
+            status=TemplateStatus.DRAFT,
+        )
+        .only("pk", "version")
         .first()
     )

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from missions import views, views_letters
+from missions import views, views_letters, views_template_editor
 
 app_name = "missions"
 
 urlpatterns = [
     path("trames/", views.templates, name="templates"),
     path("trames/<int:pk>/", views.template_preview, name="template_preview"),
+    path(
+        "trames/<int:pk>/modifier/",
+        views_template_editor.template_edit,
+        name="template_edit",
+    ),
     path("trames/<int:pk>/publier/", views.template_publish_view, name="template_publish"),
     path(
         "trames/<int:pk>/nouvelle-version/",

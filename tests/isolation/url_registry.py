@@ -281,6 +281,22 @@ def a_published_template(ctx: Ctx) -> Any:
     return a_template(ctx).based_on
 
 
+def template_edit_form(ctx: Ctx) -> dict[str, Any]:
+    """The editor's form as sent for A's draft, with a changed title and one more task."""
+    from dataclasses import replace
+
+    from missions.services_templates import TaskData, template_data_of
+    from tests.missions.editor_form import editor_post
+
+    data = template_data_of(a_template(ctx))
+    sections = list(data.sections)
+    sections[0] = replace(sections[0], tasks=[*sections[0].tasks, TaskData("Tâche ajoutée")])
+    return {
+        **FORM_SUBMIT,
+        **editor_post(replace(data, title="Trame modifiée par un autre", sections=sections)),
+    }
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
@@ -449,6 +465,11 @@ REGISTRY: dict[str, UrlSpec] = {
     "missions:template_preview": UrlSpec(
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_template(ctx).pk},
+    ),
+    "missions:template_edit": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_template(ctx).pk},
+        post=template_edit_form,
     ),
     "missions:template_publish": UrlSpec(
         roles=DANE_ADMIN_ONLY,
