@@ -80,16 +80,12 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
             "signed_kinds": {s.kind for s in signatures if s.voided_at is None},
             "transitions": transitions,
             "may_edit": may_direct and letter.is_editable,
-            "may_amend": may_direct
-            and letter.status == LetterStatus.ISSUED
-            and amended_by is None,
+            "may_amend": may_direct and letter.status == LetterStatus.ISSUED and amended_by is None,
             "amended_by": amended_by,
             "versions": versions if len(versions) > 1 else [],
             "with_totp": has_totp(request),
             "failed_emails": failed_emails,
-            "history": history_lines(
-                history_for(scope, targets=versions).select_related("actor")
-            ),
+            "history": history_lines(history_for(scope, targets=versions).select_related("actor")),
         },
     )
 

@@ -61,7 +61,11 @@ def test_the_table_names_who_the_tests_expect():
 def test_every_transition_by_role_and_state(name, state, visa_world, bordeaux):
     transition = TRANSITIONS[name]
     letter = draft_letter(visa_world)
-    letter = advance(letter, visa_world, until=LetterStatus.SENT) if state != LetterStatus.DRAFT else letter
+    letter = (
+        advance(letter, visa_world, until=LetterStatus.SENT)
+        if state != LetterStatus.DRAFT
+        else letter
+    )
     if state == LetterStatus.CHANGES_REQUESTED:
         letter = letter_transition(
             letter=letter, name="request_changes", actor=scope_for(visa_world.rupn), comment="Non."
@@ -172,7 +176,10 @@ def test_the_first_signature_freezes_content_and_amount(visa_world):
     principal = scope_for(visa_world.principal)
     with pytest.raises(ValidationError, match="ne se modifie plus"):
         letter_update(
-            letter=letter, content=with_free_texts(letter), revision=letter.revision, actor=principal
+            letter=letter,
+            content=with_free_texts(letter),
+            revision=letter.revision,
+            actor=principal,
         )
     with pytest.raises(ValidationError, match="est signée"):
         allocation_set(
