@@ -102,22 +102,21 @@ def _designate_teachers(academie: Academie, year: SchoolYear, admin: Membership)
     from accounts.demo import DEMO_PASSWORD
     from accounts.models import User
     from accounts.services import membership_grant
-    from indemnities.services.allocations import allocation_set
     from indemnities.demo_allocations import split_envelope
     from indemnities.envelopes import envelopes_for, rule_set_for
     from indemnities.selectors_amounts import amount_rules
+    from indemnities.services.allocations import allocation_set
 
     domain = f"{academie.slug}.rupn-demo.example"
-    teachers = iter(TEACHERS)
+    teachers = list(TEACHERS)
     rule_set = rule_set_for(academie.pk, year)
     for establishment in academie.establishments.order_by("uai"):
         principal = _principal(establishment.pk)
         if principal is None or referents_of(establishment, year).exists():
             continue
         designated = []
-        for civility, first, last, discipline in (next(teachers, None), next(teachers, None)):
-            if not first:
-                break
+        pair, teachers = teachers[:2], teachers[2:]
+        for civility, first, last, discipline in pair:
             email = f"{first}.{last}@{domain}".lower().replace("é", "e").replace("è", "e")
             user = User.objects.filter(email=email).first() or User.objects.create(
                 email=email,
@@ -145,7 +144,9 @@ def _designate_teachers(academie: Academie, year: SchoolYear, admin: Membership)
         envelope = envelopes_for(
             academie_id=academie.pk, school_year=year, establishments=[establishment]
         )[establishment.pk].amount
-        amounts = split_envelope(envelope or 0, len(designated), amount_rules(rule_set))
+        if envelope is None:
+            continue
+        amounts = split_envelope(envelope, len(designated), amount_rules(rule_set))
         if amounts:
             allocation_set(
                 establishment=establishment,

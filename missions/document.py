@@ -165,6 +165,14 @@ def stored_document(letter: Letter) -> dict[str, Any] | None:
     return result
 
 
+def signed_document(letter: Letter) -> dict[str, Any]:
+    """The document a signed letter's signatures cover."""
+    document = stored_document(letter)
+    if document is None:
+        raise ValueError(f"La lettre {letter.reference} n’est pas signée.")
+    return document
+
+
 def document_verifies(letter: Letter) -> bool:
     """Whether the stored document still has the fingerprint the signatures cover."""
     document = stored_document(letter)

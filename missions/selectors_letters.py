@@ -34,9 +34,13 @@ ZERO = Decimal("0.00")
 
 
 def letters_visible_to(scope: Scope | None) -> QuerySet[Letter]:
-    if scope is None or scope.kind is ScopeKind.NOTHING:
+    if (
+        scope is None
+        or scope.kind is ScopeKind.NOTHING
+        or (scope.kind is ScopeKind.PERSON and scope.user_id is None)
+    ):
         return Letter.objects.none()
-    if scope.kind is ScopeKind.PERSON:
+    if scope.kind is ScopeKind.PERSON and scope.user_id is not None:
         # A referent's own letters, whichever of their memberships of the académie they are for.
         return Letter.objects.filter(academie_id=scope.academie_id, referent__user_id=scope.user_id)
     return Letter.objects.filter(scope.establishments_q("establishment"))

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Membership
 from audit.models import AuditEvent
 from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
-from accounts.models import Membership
 from indemnities.envelopes import rule_set_for
+from indemnities.models import Allocation
 from indemnities.services.letters import (
     allocation_cover_by_letter,
     allocation_freeze_for_letter,
@@ -26,7 +27,6 @@ from indemnities.services.letters import (
     allocation_unfreeze_for_letter,
 )
 from indemnities.services.rules import rule_set_lock
-from indemnities.models import Allocation
 from missions.content import LetterContent, default_content, missing_for_sending
 from missions.document import document_sha256, signed_text
 from missions.models import (

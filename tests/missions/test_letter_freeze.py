@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from missions.document import canonical_bytes, document_sha256, stored_document
+from missions.document import canonical_bytes, document_sha256, signed_document
 from missions.models import Letter, LetterSignature, LetterStatus
 from missions.selectors_letters import document_of
 from tests.missions.letters import advance, draft_letter, publish_template
@@ -87,7 +87,7 @@ def test_same_content_gives_the_same_hash_and_any_change_another(world):
 def test_the_canonical_bytes_are_documented_json(world):
     letter = advance(draft_letter(world), world, until=LetterStatus.REFERENT_SIGNED)
     raw = letter.signed_document.encode("utf-8")
-    assert raw == canonical_bytes(stored_document(letter))
+    assert raw == canonical_bytes(signed_document(letter))
     assert b'","' in raw and b'", "' not in raw and b'": "' not in raw  # no whitespace
     assert raw.startswith(b'{"academie":{"code":"')
     assert "é".encode() in raw  # not escaped as \u00e9

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from establishments.models import SchoolYear
 from indemnities.models import Allocation, ImpRuleSet
 from indemnities.services.allocations import allocation_set
-from missions.document import document_sha256, stored_document
+from missions.document import document_sha256, signed_document
 from missions.models import Letter, LetterSignature, LetterStatus
 from missions.services_letters import letter_amend, letter_transition, letter_update
 from missions.workflow import TRANSITIONS, Actor, acts_as, allowed_transitions
@@ -97,7 +97,7 @@ def test_the_whole_path_with_the_dan_visa(visa_world):
     assert {s.content_sha256 for s in signatures} == {letter.signed_sha256}
     assert signatures[0].ip_address == "192.0.2.10"
     assert signatures[0].role == "rupn"
-    assert document_sha256(stored_document(letter)) == letter.signed_sha256
+    assert document_sha256(signed_document(letter)) == letter.signed_sha256
     allocation = Allocation.objects.get(referent=letter.referent)
     assert allocation.letter_reference == letter.reference
     assert allocation.letter_issued_at is not None
@@ -211,7 +211,7 @@ def test_withdrawing_voids_the_signatures_and_frees_the_amount(visa_world):
         actor=principal,
     )
     letter = advance(letter, visa_world, until=LetterStatus.REFERENT_SIGNED)
-    assert stored_document(letter)["montant"] == "625.00"
+    assert signed_document(letter)["montant"] == "625.00"
 
 
 def test_a_moved_letter_is_refused_rather_than_acted_on_blind(visa_world):
@@ -242,11 +242,11 @@ def test_an_amendment_supersedes_the_issued_letter(visa_world):
     )
     amendment = advance(amendment, visa_world, until=LetterStatus.ISSUED)
     assert list(Letter.objects.in_force()) == [amendment]
-    assert stored_document(amendment)["avenant"] == {
+    assert signed_document(amendment)["avenant"] == {
         "remplace": issued.reference,
         "motif": "Départ au 28 février.",
     }
-    assert stored_document(Letter.objects.get(pk=issued.pk))["montant"] == "1250.00"
+    assert signed_document(Letter.objects.get(pk=issued.pk))["montant"] == "1250.00"
     assert Allocation.objects.get(referent=visa_world.rupn).letter_reference == amendment.reference
 
 
