@@ -1,6 +1,7 @@
 """`{% load french %}`: French typography in templates, from `rupn.formatting`.
 
-- `{{ value|long_date }}` → "1er décembre 2026" (`iso_date` for "2026-12-01"); `{{ value|long_datetime }}` adds "à 14 h 05";
+- `{{ value|long_date }}` → "1er décembre 2026" (`iso_date` for "2026-12-01");
+  `{{ value|long_datetime }}` adds "à 14 h 05";
 - `{{ person|of }}` → "d’Amandine", "de Julien"; `{{ academie|of_academie }}` → "de l’académie
   de Poitiers"; `{{ academie|the_academie }}` → "l’académie d’Amiens";
 - `{{ number|integer }}` → "1 300" with a narrow no-break space;
