@@ -281,6 +281,56 @@ def a_published_template(ctx: Ctx) -> Any:
     return a_template(ctx).based_on
 
 
+def a_letter(ctx: Ctx) -> Any:
+    """A's letter of its referent, sent for signature, on A's published template."""
+
+    def build() -> object:
+        from missions.models import LetterStatus
+        from tests.missions.letters import advance, draft_letter
+
+        a_template(ctx)
+        return advance(draft_letter(ctx.a), ctx.a, until=LetterStatus.SENT)
+
+    return ctx.once("a_letter", build)
+
+
+def a_letter_elsewhere(ctx: Ctx) -> Any:
+    """A's letter in `other_establishment` (another département), for another referent: out of
+    the scope of A's coordinator, direction and referent."""
+
+    def build() -> object:
+        from missions.services_letters import letter_create
+        from tests.factories import platform_of
+        from tests.indemnities.allocations.conftest import add_referent
+
+        a_letter(ctx)
+        referent = add_referent(ctx.a.other_establishment, "rupn.ailleurs@test.fr")
+        return letter_create(
+            establishment=ctx.a.other_establishment,
+            school_year=SchoolYear.objects.current(),
+            referent=referent,
+            actor=platform_of(ctx.a.academie),
+        )
+
+    return ctx.once("a_letter_elsewhere", build)
+
+
+def a_issued_letter(ctx: Ctx) -> Any:
+    def build() -> object:
+        from missions.models import LetterStatus
+        from tests.missions.letters import advance
+
+        return advance(a_letter(ctx), ctx.a, until=LetterStatus.ISSUED)
+
+    return ctx.once("a_issued_letter", build)
+
+
+def _letter_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
+    if ctx.role == Role.DANE_ADMIN:
+        return None
+    return {"pk": a_letter_elsewhere(ctx).pk}
+
+
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     """The editor's form as sent for A's draft, with a changed title and one more task."""
     from dataclasses import replace
@@ -306,6 +356,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_allocation,
     a_override,
     a_template,
+    a_letter,
 ]
 
 
@@ -491,6 +542,34 @@ REGISTRY: dict[str, UrlSpec] = {
         get=False,
         post=submit,
         note="Aucune trame publiée avant l’année : refusé sans rien écrire.",
+    ),
+    # --- Mission letters (missions) ---
+    "missions:letter": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter(ctx).pk},
+        out_of_scope=_letter_out_of_scope,
+        note="La lettre : son référent, la direction de son établissement, la DANE de son "
+        "périmètre.",
+    ),
+    "missions:letter_act": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter(ctx).pk},
+        get=False,
+        post=lambda ctx: {
+            "transition": "request_changes",
+            "status": "sent",
+            "comment": "Ajoutez Pix.",
+        },
+        out_of_scope=_letter_out_of_scope,
+        note="Le tableau des transitions dit qui fait quoi ; hors périmètre → 404.",
+    ),
+    "missions:letter_amend": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_issued_letter(ctx).pk},
+        get=False,
+        post=lambda ctx: {"reason": "Départ au 28 février."},
+        out_of_scope=_letter_out_of_scope,
+        note="Seule la direction de l’établissement prépare un avenant.",
     ),
     # --- IMP rules and envelopes (indemnities) ---
     "indemnities:rules": UrlSpec(
