@@ -162,3 +162,26 @@ def test_withdrawing_from_the_page_needs_a_reason(world):
         {"transition": "withdraw", "comment": "Le montant change."},
     )
     assert Letter.objects.get(pk=letter.pk).status == LetterStatus.DRAFT
+
+
+def test_a_signer_with_totp_confirms_with_a_code(world):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.core.cache import cache
+
+    from tests.accounts.test_mfa import totp_code
+
+    cache.clear()
+    secret = generate_totp_secret()
+    TOTP.activate(world.rupn.user, secret)
+    letter = advance(draft_letter(world), world, until=LetterStatus.SENT)
+    client = client_acting_as(world.rupn)
+    body = {"transition": "sign_referent", "status": "sent", "confirm": "oui"}
+    response = client.post(_url(letter, "missions:letter_act"), body)
+    assert reverse("mfa_reauthenticate") in response["Location"]
+    # The password alone is not enough for someone who has a TOTP.
+    client.post(reverse("account_reauthenticate") + "?next=/", {"password": PASSWORD})
+    response = client.post(_url(letter, "missions:letter_act"), body)
+    assert reverse("mfa_reauthenticate") in response["Location"]
+    client.post(response["Location"], {"code": totp_code(secret)}, follow=True)
+    signature = LetterSignature.objects.get(letter=letter)
+    assert signature.reauthenticated_with == "TOTP"

@@ -264,3 +264,15 @@ def test_acts_as_needs_the_letters_establishment(visa_world):
     )
     assert not acts_as(scope_for(other_principal), letter, Actor.DIRECTION)
     assert acts_as(scope_for(visa_world.principal), letter, Actor.DIRECTION)
+
+
+def test_once_issued_the_principal_may_certify_the_service_done(visa_world):
+    from indemnities.selectors_certifications import certification_right
+
+    letter = advance(draft_letter(visa_world), visa_world, until=LetterStatus.AWAITING_VISA)
+    allocation = Allocation.objects.get(referent=letter.referent)
+    principal = scope_for(visa_world.principal)
+    assert not certification_right(principal, allocation).allowed
+    advance(letter, visa_world, until=LetterStatus.ISSUED)
+    allocation.refresh_from_db()
+    assert certification_right(principal, allocation).allowed
