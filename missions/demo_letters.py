@@ -64,18 +64,18 @@ PAST_STATES = [
 # Teachers the principals designated this year, in the establishments whose demo accounts
 # have no referent: (civility, first name, last name, discipline).
 TEACHERS = [
-    ("mme", "Sophie", "Garnier", "Mathématiques"),
+    ("mme", "Élise", "Vasseur", "Mathématiques"),
     ("m", "Thomas", "Perrin", "Technologie"),
-    ("mme", "Inès", "Moreau", "Documentation"),
+    ("mme", "Inès", "Morel", "Documentation"),
     ("m", "Hugo", "Lambert", "Histoire-géographie"),
     ("mme", "Chloé", "Marchand", "Physique-chimie"),
-    ("m", "Antoine", "Girard", "Sciences de la vie et de la Terre"),
+    ("m", "Antoine", "Colin", "Sciences de la vie et de la Terre"),
     ("mme", "Manon", "Faure", "Lettres modernes"),
     ("m", "Lucas", "André", "Anglais"),
 ]
 # The demo accounts first, so that each finds work: the referent a letter to sign, the
 # principal a letter signed by a referent, the DANE admin a letter awaiting the visa.
-FIRST = ("rupn@", "rupn.bis@", "rupn.college@")
+FIRST = ("rupn@", "rupn.college@", "rupn.bis@")
 
 
 def _principal(establishment_id: int) -> Membership | None:
@@ -118,6 +118,7 @@ def _designate_teachers(academie: Academie, year: SchoolYear, admin: Membership)
         pair, teachers = teachers[:2], teachers[2:]
         for civility, first, last, discipline in pair:
             email = f"{first}.{last}@{domain}".lower().replace("é", "e").replace("è", "e")
+            # Names of the demo accounts are not reused: a letter never shows two people alike.
             user = User.objects.filter(email=email).first() or User.objects.create(
                 email=email,
                 civility=civility,
