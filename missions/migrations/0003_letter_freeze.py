@@ -8,6 +8,9 @@ application, the Django admin, the ORM, SQL):
 - a signature is never deleted, and only changes once: from valid to voided.
 
 Letters and signatures also carry the académie of their parents (tenancy.constraints).
+
+On SQLite (development and quick tests) the same rules hold for UPDATE; deletions are left to
+the application there, since the test database is emptied row by row between tests.
 """
 
 from django.db import migrations
@@ -102,9 +105,6 @@ SQLITE_GUARD = [
     """CREATE TRIGGER missions_letter_issued BEFORE UPDATE ON missions_letter
     FOR EACH ROW WHEN OLD.status = 'issued'
     BEGIN SELECT RAISE(ABORT, 'lettre émise : elle ne change plus'); END;""",
-    """CREATE TRIGGER missions_letter_issued_delete BEFORE DELETE ON missions_letter
-    FOR EACH ROW WHEN OLD.status = 'issued' OR OLD.signed_sha256 <> ''
-    BEGIN SELECT RAISE(ABORT, 'lettre signée ou émise : suppression refusée'); END;""",
     f"""CREATE TRIGGER missions_letter_signed BEFORE UPDATE ON missions_letter
     FOR EACH ROW WHEN OLD.signed_sha256 <> '' AND ({_CONTENT_CHANGED})
     BEGIN SELECT RAISE(ABORT, 'lettre signée : son contenu ne change plus'); END;""",
@@ -118,8 +118,6 @@ SQLITE_GUARD = [
     FOR EACH ROW WHEN OLD.signed_sha256 <> '' AND NEW.signed_sha256 <> '' AND (
         NEW.signed_sha256 <> OLD.signed_sha256 OR NEW.signed_document <> OLD.signed_document)
     BEGIN SELECT RAISE(ABORT, 'lettre signée : le document signé ne change plus'); END;""",
-    """CREATE TRIGGER missions_signature_delete BEFORE DELETE ON missions_lettersignature
-    BEGIN SELECT RAISE(ABORT, 'une signature ne se supprime pas'); END;""",
     """CREATE TRIGGER missions_signature_update BEFORE UPDATE ON missions_lettersignature
     FOR EACH ROW WHEN OLD.voided_at IS NOT NULL OR NEW.voided_at IS NULL
         OR NEW.letter_id IS NOT OLD.letter_id OR NEW.kind IS NOT OLD.kind
@@ -133,11 +131,9 @@ SQLITE_UNGUARD = [
     f"DROP TRIGGER IF EXISTS {name};"
     for name in (
         "missions_letter_issued",
-        "missions_letter_issued_delete",
         "missions_letter_signed",
         "missions_letter_withdrawn",
         "missions_letter_document",
-        "missions_signature_delete",
         "missions_signature_update",
     )
 ]
