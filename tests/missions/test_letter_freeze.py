@@ -93,3 +93,17 @@ def test_the_canonical_bytes_are_documented_json(world):
     assert b'","' in raw and b'", "' not in raw and b'": "' not in raw  # no whitespace
     assert raw.startswith(b'{"academie":{"code":"')
     assert "é".encode() in raw  # not escaped as \u00e9
+
+
+def test_the_admin_shows_letters_read_only(world, client):
+    from accounts.models import User
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    staff = User.objects.create_superuser(email="staff@test.fr", password="x-123456789")
+    client.force_login(staff)
+    assert client.get("/admin/missions/letter/").status_code == 200
+    page = client.get(f"/admin/missions/letter/{letter.pk}/change/")
+    assert page.status_code == 200
+    assert letter.reference in page.content.decode()
+    client.post(f"/admin/missions/letter/{letter.pk}/change/", {"status": "draft"})
+    assert Letter.objects.get(pk=letter.pk).status == LetterStatus.ISSUED
