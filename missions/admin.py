@@ -17,8 +17,8 @@ class SignatureInline(admin.TabularInline):
     model = LetterSignature
     extra = 0
     can_delete = False
-    fields = ["kind", "signer_name", "role", "signed_at", "content_sha256", "voided_at"]
-    readonly_fields = fields
+    fields = ("kind", "signer_name", "role", "signed_at", "content_sha256", "voided_at")
+    readonly_fields = ("kind", "signer_name", "role", "signed_at", "content_sha256", "voided_at")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

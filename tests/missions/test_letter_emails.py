@@ -31,6 +31,7 @@ def test_each_step_tells_the_next_person(world):
     assert sent.to == [world.rupn.user.email]
     assert "à lire et signer" in sent.subject
     assert f"/missions/lettres/{letter.pk}/" in sent.body
+    assert isinstance(sent, mail.EmailMultiAlternatives)
     html, kind = sent.alternatives[0]
     assert kind == "text/html" and 'lang="fr"' in html
 
