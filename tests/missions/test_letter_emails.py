@@ -33,7 +33,7 @@ def test_each_step_tells_the_next_person(world):
     assert f"/missions/lettres/{letter.pk}/" in sent.body
     assert isinstance(sent, mail.EmailMultiAlternatives)
     html, kind = sent.alternatives[0]
-    assert kind == "text/html" and 'lang="fr"' in html
+    assert kind == "text/html" and 'lang="fr"' in str(html)
 
     mail.outbox.clear()
     letter = letter_transition(
