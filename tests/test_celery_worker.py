@@ -188,3 +188,23 @@ def test_a_temporary_failure_is_retried_then_recorded(settings) -> None:
     invitation.refresh_from_db()
     assert invitation.email_sent_at is None
     assert invitation.email_error.startswith("Envoi impossible après plusieurs essais")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_tells_the_referent_that_their_letter_awaits_them(redis_worker: None) -> None:
+    from missions.models import LetterEmail, LetterStatus
+    from tests.factories import POITIERS_DEPARTEMENTS, make_world
+    from tests.missions.letters import advance, draft_letter, publish_template
+
+    world = make_world(name="Poitiers", code="13", departements=POITIERS_DEPARTEMENTS)
+    publish_template(world)
+    letter = advance(draft_letter(world), world, until=LetterStatus.SENT)
+
+    def sent() -> bool:
+        return LetterEmail.objects.filter(letter=letter, sent_at__isnull=False).exists()
+
+    assert _wait_for(sent), "le worker n’a pas envoyé le courriel de la lettre à temps"
+    assert [m.to for m in mail.outbox if "lettre de mission" in m.subject] == [
+        [world.rupn.user.email]
+    ]
