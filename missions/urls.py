@@ -1,6 +1,8 @@
+import importlib.util
+
 from django.urls import path
 
-from missions import views
+from missions import views, views_lists
 
 app_name = "missions"
 
@@ -15,3 +17,16 @@ urlpatterns = [
     ),
     path("trames/annee/<int:start_year>/copier/", views.template_copy_view, name="template_copy"),
 ]
+
+# --- Lists of letters, the DAN's visa of many letters, the training (missions.views_lists) ---
+urlpatterns += [
+    path("lettres/", views_lists.letters, name="letters"),
+    path("lettres/stage/", views_lists.training, name="training"),
+    path("lettres/visa/", views_lists.visa_batch_create_view, name="visa_batch_create"),
+    path("lettres/visa/<int:pk>/", views_lists.visa_batch, name="visa_batch"),
+]
+
+# The letter's own page (`missions:letter`, `lettres/<pk>/`) lives in missions.views_letters; a
+# plain summary stands in for it where that module is absent, so that links and emails resolve.
+if importlib.util.find_spec("missions.views_letters") is None:
+    urlpatterns.append(path("lettres/<int:pk>/", views_lists.letter_summary, name="letter"))
