@@ -45,3 +45,25 @@ def with_training(letter: Letter, world: AcademieWorld) -> Letter:
         revision=letter.revision,
         actor=scope_for(world.principal),
     )
+
+
+def clear_letters() -> None:
+    """Delete every letter, for a transactional test's flush: the database refuses to delete
+    signed or issued letters, so its guard is lifted for the deletion and put back after."""
+    import importlib
+
+    from django.db import connection
+
+    from missions.models import LetterSignature, VisaBatch
+
+    freeze = importlib.import_module("missions.migrations.0003_letter_freeze")
+    with connection.schema_editor() as editor:
+        freeze.unguard(None, editor)
+    try:
+        VisaBatch.objects.all().delete()
+        LetterSignature.objects.all().delete()
+        Letter.objects.filter(supersedes__isnull=False).delete()
+        Letter.objects.all().delete()
+    finally:
+        with connection.schema_editor() as editor:
+            freeze.guard(None, editor)
