@@ -3,6 +3,8 @@ hash is stable: same content, same hash; any change, another hash."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -13,6 +15,13 @@ from missions.selectors_letters import document_of
 from tests.missions.letters import advance, draft_letter, publish_template
 
 pytestmark = pytest.mark.django_db
+
+
+def signed_document_of(letter: Letter) -> dict[str, Any]:
+    """The letter's stored document, which a signed letter always has."""
+    document = stored_document(letter)
+    assert document is not None
+    return document
 
 
 @pytest.fixture
@@ -35,7 +44,8 @@ def test_an_issued_letter_never_changes_in_the_database(world):
     with connection.cursor() as cursor:
         with pytest.raises(DatabaseError), transaction.atomic():
             cursor.execute(
-                "UPDATE missions_letter SET content = %s WHERE id = %s", ['{"tasks": []}', letter.pk]
+                "UPDATE missions_letter SET content = %s WHERE id = %s",
+                ['{"tasks": []}', letter.pk],
             )
     assert Letter.objects.get(pk=letter.pk).status == LetterStatus.ISSUED
 
@@ -78,13 +88,15 @@ def test_same_content_gives_the_same_hash_and_any_change_another(world):
         document_sha256(first)
     )
     # Decomposed and composed accents are the same text: NFC first.
-    assert document_sha256({**first, "annee": "e\u0301"}) == document_sha256({**first, "annee": "é"})
+    assert document_sha256({**first, "annee": "e\u0301"}) == document_sha256(
+        {**first, "annee": "é"}
+    )
 
 
 def test_the_canonical_bytes_are_documented_json(world):
     letter = advance(draft_letter(world), world, until=LetterStatus.REFERENT_SIGNED)
     raw = letter.signed_document.encode("utf-8")
-    assert raw == canonical_bytes(stored_document(letter))
+    assert raw == canonical_bytes(signed_document_of(letter))
     assert b'","' in raw and b'", "' not in raw and b'": "' not in raw  # no whitespace
     assert raw.startswith(b'{"academie":{"code":"')
     assert "é".encode() in raw  # not escaped as \u00e9
