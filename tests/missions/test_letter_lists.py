@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.scopes import scope_for
@@ -67,8 +68,8 @@ def test_a_referent_sees_their_own_letters_only(visa_world, bordeaux):
 def test_a_referent_sees_their_signature_dates(visa_world):
     letter = advance(draft_letter(visa_world), visa_world, until=LetterStatus.AWAITING_VISA)
     html = client_acting_as(visa_world.rupn).get(LIST).content.decode()
-    signed = letter.signatures.get(kind="referent").signed_at
-    assert f"le {signed:%d/%m/%Y}" in html
+    signed = timezone.localtime(letter.signatures.get(kind="referent").signed_at)
+    assert f"Référent&nbsp;: {signed:%d/%m/%Y}" in html
     assert "Chef d’établissement&nbsp;:" in html
     assert "En attente du visa du DAN" in html
 
