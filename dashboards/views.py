@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from accounts.models import Role
 from accounts.selectors import establishment_people
+from dashboards.awaiting import awaiting_of
 from dashboards.views_platform import platform_home
 from establishments.access import establishments_visible_to, get_establishment_for
 from establishments.forms import SchoolYearForm, year_filter
@@ -34,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "establishments": (
             list(establishments[:HOME_LIST_SIZE]) if scope.role != Role.DANE_ADMIN else []
         ),
+        "awaiting": awaiting_of(scope),
     }
     if scope.role == Role.RUPN:
         context["imp_lines"] = referent_imp_lines(scope)

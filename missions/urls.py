@@ -1,6 +1,6 @@
 from django.urls import path
 
-from missions import views, views_letters, views_template_editor
+from missions import views, views_letters, views_lists, views_template_editor
 
 app_name = "missions"
 
@@ -19,6 +19,10 @@ urlpatterns = [
         name="template_new_version",
     ),
     path("trames/annee/<int:start_year>/copier/", views.template_copy_view, name="template_copy"),
+    path("lettres/", views_lists.letters, name="letters"),
+    path("lettres/stage/", views_lists.training, name="training"),
+    path("lettres/visa/", views_lists.visa_batch_create_view, name="visa_batch_create"),
+    path("lettres/visa/<int:pk>/", views_lists.visa_batch, name="visa_batch"),
     path("lettres/<int:pk>/", views_letters.letter_page, name="letter"),
     path("lettres/<int:pk>/action/", views_letters.letter_act, name="letter_act"),
     path("lettres/<int:pk>/avenant/", views_letters.letter_amend_view, name="letter_amend"),

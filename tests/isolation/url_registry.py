@@ -281,38 +281,81 @@ def a_published_template(ctx: Ctx) -> Any:
     return a_template(ctx).based_on
 
 
-def a_letter(ctx: Ctx) -> Any:
-    """A's letter of its referent, sent for signature, on A's published template."""
+def a_letters(ctx: Ctx) -> dict[str, Any]:
+    """A's mission letters: its RUPN's, awaiting the DAN's visa and registering for the
+    training; a colleague's in the same collège; one in the lycée (another département, its own
+    principal). Built through the services as people would act."""
 
-    def build() -> object:
+    def build() -> dict[str, Any]:
+        from dataclasses import replace as replace_world
+
+        from accounts.services import membership_grant
         from missions.models import LetterStatus
+        from tenancy.scope import Scope
+        from tests.factories import make_user
+        from tests.indemnities.allocations.conftest import add_referent
         from tests.missions.letters import advance, draft_letter
+        from tests.missions.list_builders import with_training
 
-        a_template(ctx)
-        return advance(draft_letter(ctx.a), ctx.a, until=LetterStatus.SENT)
+        a_published_template(ctx)
+        world = ctx.a
+        own = with_training(draft_letter(world, amount=None), world)
+        own = advance(own, world, until=LetterStatus.AWAITING_VISA)
+        colleague = add_referent(world.establishment, "collegue.poitiers@test.fr")
+        colleagues = advance(
+            draft_letter(world, referent=colleague, amount=None), world, until=LetterStatus.SENT
+        )
+        lycee_principal = membership_grant(
+            academie=world.academie,
+            user=make_user("principal.lycee.poitiers@test.fr"),
+            role=Role.PRINCIPAL,
+            actor=Scope.platform(world.academie.pk),
+            establishments=[world.other_establishment],
+        )
+        lycee_world = replace_world(
+            world, establishment=world.other_establishment, principal=lycee_principal
+        )
+        lycee_referent = add_referent(world.other_establishment, "rupn.lycee.poitiers@test.fr")
+        lycee = advance(
+            draft_letter(lycee_world, referent=lycee_referent, amount=None),
+            lycee_world,
+            until=LetterStatus.SENT,
+        )
+        return {"own": own, "colleague": colleagues, "lycee": lycee}
 
-    return ctx.once("a_letter", build)
+    return ctx.once("a_letters", build)
 
 
-def a_letter_elsewhere(ctx: Ctx) -> Any:
-    """A's letter in `other_establishment` (another département), for another referent: out of
-    the scope of A's coordinator, direction and referent."""
+def a_visa_batch(ctx: Ctx) -> Any:
+    """A visa batch of A's DANE admin over its letter awaiting the visa (not run)."""
 
     def build() -> object:
-        from missions.services_letters import letter_create
-        from tests.factories import platform_of
-        from tests.indemnities.allocations.conftest import add_referent
+        from missions.models import VisaBatch
 
-        a_letter(ctx)
-        referent = add_referent(ctx.a.other_establishment, "rupn.ailleurs@test.fr")
-        return letter_create(
-            establishment=ctx.a.other_establishment,
-            school_year=SchoolYear.objects.current(),
-            referent=referent,
-            actor=platform_of(ctx.a.academie),
+        letter = a_letters(ctx)["own"]
+        return VisaBatch.objects.create(
+            academie=ctx.a.academie,
+            created_by=ctx.a.dane_admin.user,
+            membership=ctx.a.dane_admin,
+            letter_ids=[letter.pk],
+            reauthenticated_with="mot de passe",
         )
 
-    return ctx.once("a_letter_elsewhere", build)
+    return ctx.once("a_visa_batch", build)
+
+
+def _letter_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
+    """A referent never reaches a colleague's letter; the coordinator (first département) and
+    the direction (the collège) never the lycée's."""
+    if ctx.role == Role.DANE_ADMIN:
+        return None
+    letters = a_letters(ctx)
+    return {"pk": (letters["colleague"] if ctx.role == Role.RUPN else letters["lycee"]).pk}
+
+
+def a_letter(ctx: Ctx) -> Any:
+    """A's RUPN's letter (awaiting the DAN's visa)."""
+    return a_letters(ctx)["own"]
 
 
 def a_issued_letter(ctx: Ctx) -> Any:
@@ -323,12 +366,6 @@ def a_issued_letter(ctx: Ctx) -> Any:
         return advance(a_letter(ctx), ctx.a, until=LetterStatus.ISSUED)
 
     return ctx.once("a_issued_letter", build)
-
-
-def _letter_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
-    if ctx.role == Role.DANE_ADMIN:
-        return None
-    return {"pk": a_letter_elsewhere(ctx).pk}
 
 
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
@@ -356,7 +393,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_allocation,
     a_override,
     a_template,
-    a_letter,
+    a_letters,
 ]
 
 
@@ -570,6 +607,34 @@ REGISTRY: dict[str, UrlSpec] = {
         post=lambda ctx: {"reason": "Départ au 28 février."},
         out_of_scope=_letter_out_of_scope,
         note="Seule la direction de l’établissement prépare un avenant.",
+    ),
+    # --- Lists of mission letters, the DAN's visa of many letters, the training (missions) ---
+    "missions:letters": UrlSpec(
+        roles=ALL_ROLES,
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+        note="Les lettres du périmètre ; un référent, les siennes seulement.",
+    ),
+    "missions:training": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        # The file itself, not only the page: a leaking export would name A's referents.
+        query=lambda ctx: {"annee": current_start_year(ctx), "format": "csv"},
+    ),
+    "missions:visa_batch_create": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        get=False,
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "lettres": [a_letters(ctx)["own"].pk],
+            "annee": current_start_year(ctx),
+        },
+        # Bordeaux's admin confirming their password would visa Bordeaux's own letters only.
+        may_create=frozenset({"missions.visabatch", "audit.auditevent"}),
+        note="Viser les lettres d’A depuis B : réauthentification, puis aucune lettre retenue.",
+    ),
+    "missions:visa_batch": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_visa_batch(ctx).pk},
+        query=lambda ctx: {"format": "json"},
     ),
     # --- IMP rules and envelopes (indemnities) ---
     "indemnities:rules": UrlSpec(
