@@ -132,5 +132,6 @@ def send_letter_emails(
         counts["sent"] += 1
     return counts
 
+
 # Registered with the worker (autodiscovery imports `tasks` modules only).
 from missions.tasks_referents import send_designation_email  # noqa: E402, F401
