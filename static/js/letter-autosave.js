@@ -21,6 +21,7 @@
   var saving = false;
   var pending = false;
   var stopped = false;
+  var submitAfterSave = null;
 
   function storageKey(revision) {
     return "rupn-lettre-" + letterId + "-r" + revision;
@@ -153,7 +154,8 @@
     body.set("action", "enregistrer");
     var sentRevision = revisionInput.value;
     window
-      .fetch(form.action || window.location.href, {
+      /* Not form.action: the buttons named « action » shadow it. */
+      .fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -170,6 +172,11 @@
           expired();
           return null;
         }
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) {
+          say("Le brouillon n’a pas pu être enregistré (erreur " + response.status + ") : vos modifications sont gardées sur cet appareil.", true);
+          return null;
+        }
         return response.json().then(function (data) {
           if (response.ok) {
             forget(sentRevision);
@@ -184,7 +191,10 @@
           }
         });
       })
-      .catch(function () {
+      .catch(function (error) {
+        if (window.console) {
+          window.console.warn("autosave", error);
+        }
         say(
           "Enregistrement impossible pour l’instant (connexion ?) : vos modifications sont gardées sur cet appareil.",
           true
@@ -192,6 +202,18 @@
       })
       .then(function () {
         saving = false;
+        if (submitAfterSave) {
+          /* A button pressed while saving: sent now, with the revision just received. */
+          var button = submitAfterSave;
+          submitAfterSave = null;
+          pending = false;
+          if (form.requestSubmit) {
+            form.requestSubmit(button === true ? undefined : button);
+          } else {
+            form.submit();
+          }
+          return;
+        }
         if (pending) {
           pending = false;
           schedule();
@@ -224,6 +246,11 @@
     }
     if (timer) {
       window.clearTimeout(timer);
+    }
+    if (saving) {
+      event.preventDefault();
+      submitAfterSave = button || true;
+      return;
     }
     /* The full submit saves: the local copy stays until the page comes back saved. */
     keepLocally();
