@@ -121,7 +121,9 @@ def content_from_choices(
         if section.kind == SectionKind.TASKS:
             for task in sorted(section.tasks.all(), key=lambda t: t.position):
                 if task.key in wanted:
-                    tasks.append(ChosenTask(section=section.position, key=task.key, label=task.label))
+                    tasks.append(
+                        ChosenTask(section=section.position, key=task.key, label=task.label)
+                    )
             own = [(key, label.strip()) for key, label in own_tasks.get(section.position, ())]
             own = [(key, label) for key, label in own if label]
             if own and not section.allows_own_tasks:
@@ -190,7 +192,9 @@ def renew_content(template: LetterTemplate, previous: LetterContent) -> Renewal:
         t.key: s.position for s in sections if s.kind == SectionKind.TASKS for t in s.tasks.all()
     }
     label_of_key = {t.key: t.label for s in sections for t in s.tasks.all()}
-    own_sections = [s.position for s in sections if s.kind == SectionKind.TASKS and s.allows_own_tasks]
+    own_sections = [
+        s.position for s in sections if s.kind == SectionKind.TASKS and s.allows_own_tasks
+    ]
     tasks: list[ChosenTask] = []
     lost: list[str] = []
     for task in previous.tasks:

@@ -24,7 +24,9 @@ METHODS = {"password": "mot de passe", "mfa": "TOTP"}
 
 
 def has_totp(request: HttpRequest) -> bool:
-    return any(flow["id"] == "mfa_reauthenticate" for flow in get_reauthentication_flows(request.user))
+    return any(
+        flow["id"] == "mfa_reauthenticate" for flow in get_reauthentication_flows(request.user)
+    )
 
 
 def signing_context(request: HttpRequest) -> SigningContext | None:

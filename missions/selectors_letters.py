@@ -39,7 +39,7 @@ def letters_visible_to(scope: Scope | None) -> QuerySet[Letter]:
     if scope.kind is ScopeKind.PERSON:
         # A referent's own letters, whichever of their memberships of the académie they are for.
         return Letter.objects.filter(
-            academie_id=scope.academie_id, referent__user_id=scope.user_id
+            academie_id=scope.academie_id, referent__user_id=scope.user_id or 0
         )
     return Letter.objects.filter(scope.establishments_q("establishment"))
 
@@ -92,9 +92,7 @@ def principals_of(establishment_ids: Iterable[int]) -> dict[int, str]:
     return {pk: " et ".join(n) for pk, n in names.items()}
 
 
-def latest_letters_of(
-    establishment: Establishment, school_year: SchoolYear
-) -> QuerySet[Letter]:
+def latest_letters_of(establishment: Establishment, school_year: SchoolYear) -> QuerySet[Letter]:
     """Each referent's latest letter of the year in the establishment: the first one, or its
     latest amendment."""
     return Letter.objects.filter(

@@ -82,19 +82,21 @@ def who_does_what(
                 group.rows.append(row(task.label, task.key, False))
                 placed.add((section.position, task.key))
             for content in contents:
-                for task in content.tasks:
-                    if task.own and task.section == section.position:
-                        if (task.section, task.key) not in placed:
-                            group.rows.append(row(task.label, task.key, True))
-                            placed.add((task.section, task.key))
+                for chosen in content.tasks:
+                    spot = (chosen.section, chosen.key)
+                    if chosen.own and chosen.section == section.position and spot not in placed:
+                        group.rows.append(row(chosen.label, chosen.key, True))
+                        placed.add(spot)
             groups.append(group)
+    # Tasks of an earlier version of the template, found nowhere in this one.
+    placed_keys = {key for _, key in placed}
     others = MatrixGroup(title="Autres tâches")
     for content in contents:
-        for task in content.tasks:
-            if (task.section, task.key) in placed or any(key == task.key for _, key in placed):
+        for chosen in content.tasks:
+            if chosen.key in placed_keys:
                 continue
-            others.rows.append(row(task.label, task.key, task.own))
-            placed.add((task.section, task.key))
+            others.rows.append(row(chosen.label, chosen.key, chosen.own))
+            placed_keys.add(chosen.key)
     if others.rows:
         groups.append(others)
     return groups

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Membership
 from audit.models import AuditEvent
 from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
-from accounts.models import Membership
 from indemnities.envelopes import rule_set_for
+from indemnities.models import Allocation
 from indemnities.services.letters import (
     allocation_cover_by_letter,
     allocation_freeze_for_letter,
@@ -26,7 +27,6 @@ from indemnities.services.letters import (
     allocation_unfreeze_for_letter,
 )
 from indemnities.services.rules import rule_set_lock
-from indemnities.models import Allocation
 from missions.content import LetterContent, default_content, missing_for_sending
 from missions.document import document_sha256, signed_text
 from missions.models import (
@@ -101,7 +101,10 @@ def published_template_of(academie_id: int, school_year: SchoolYear) -> LetterTe
 def _direction_may_edit(actor: Scope, establishment: Establishment) -> None:
     if not (
         actor.academie_id == establishment.academie_id
-        and (actor.is_platform or (actor.is_direction and establishment.pk in actor.establishment_ids))
+        and (
+            actor.is_platform
+            or (actor.is_direction and establishment.pk in actor.establishment_ids)
+        )
     ):
         raise ValidationError(
             "Seule la direction de l’établissement prépare les lettres de ses référents."
@@ -176,9 +179,7 @@ def _locked(letter: Letter) -> Letter:
 
 
 @transaction.atomic
-def letter_update(
-    *, letter: Letter, content: LetterContent, revision: int, actor: Scope
-) -> Letter:
+def letter_update(*, letter: Letter, content: LetterContent, revision: int, actor: Scope) -> Letter:
     """Save the principal's choices. Refused when the letter is no longer a draft, and when
     someone saved it since `revision` was read (the second save is refused, never merged)."""
     locked = _locked(letter)
@@ -329,7 +330,8 @@ def letter_transition(
     comment = comment.strip()
     if transition.needs_comment and not comment:
         raise ValidationError(
-            "Expliquez ce qui doit changer." if name == "request_changes"
+            "Expliquez ce qui doit changer."
+            if name == "request_changes"
             else "Indiquez le motif du retrait."
         )
     if transition.signature is not None and signing is None:
@@ -449,7 +451,13 @@ def letter_delete_draft(*, letter: Letter, actor: Scope) -> None:
     """Remove a draft never sent (a referent designated by mistake)."""
     locked = _locked(letter)
     _direction_may_edit(actor, locked.establishment)
-    if locked.status != LetterStatus.DRAFT or locked.sent_at is not None or locked.signatures.exists():
+    if (
+        locked.status != LetterStatus.DRAFT
+        or locked.sent_at is not None
+        or locked.signatures.exists()
+    ):
         raise ValidationError("Seul un brouillon jamais envoyé peut être supprimé.")
-    _record(locked, actor=actor, verb="delete", summary=f"a supprimé le brouillon de {_name(locked)}")
+    _record(
+        locked, actor=actor, verb="delete", summary=f"a supprimé le brouillon de {_name(locked)}"
+    )
     locked.delete()

@@ -26,7 +26,7 @@ from missions.forms_principal import DesignateForm, EditorInput, InviteForm, edi
 from missions.models import Letter, LetterTemplate, SectionKind, TemplateSection
 from missions.selectors_letters import get_letter_for, letter_facts, templates_with_parts
 from missions.selectors_principal import establishment_letters
-from missions.services_letters import LetterConflict, letter_transition
+from missions.services_letters import LetterConflict, letter_create, letter_transition
 from missions.services_referents import (
     letter_save,
     letters_renew,
@@ -110,8 +110,29 @@ def _designated(request: HttpRequest, membership: Membership, letter: Letter | N
 def referent_designate_view(
     request: HttpRequest, establishment_pk: int, start_year: int
 ) -> HttpResponse:
+    """Designate someone known; or, with `preparer`, make the draft letter of a referent
+    designated before the year's template was published."""
     scope = request_scope(request)
     establishment, school_year = _target(scope, establishment_pk, start_year)
+    if "preparer" in request.POST:
+        raw = str(request.POST.get("preparer", ""))
+        referent = (
+            referents_of(establishment, school_year).filter(pk=raw).first()
+            if raw.isdigit()
+            else None
+        )
+        if referent is None:
+            raise Http404("Référent introuvable.")
+        try:
+            letter = letter_create(
+                establishment=establishment, school_year=school_year, referent=referent, actor=scope
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            _designated(request, referent, letter)
+        return _back(establishment, school_year)
     page = establishment_letters(establishment, school_year, scope=scope)
     form = DesignateForm(request.POST, people=page.known_people)
     if form.is_valid():

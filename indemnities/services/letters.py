@@ -3,8 +3,9 @@
 `missions` depends on `indemnities`, never the reverse: from a referent's letter's first
 signature to its withdrawal, the letters app holds the amount with `allocation_freeze_for_letter`
 and `allocation_unfreeze_for_letter`; when the letter is issued it calls
-`allocation_cover_by_letter`; when an amendment supersedes it, `allocation_release_letter`. Indemnities owns the state (`Allocation.letter_issued_at`), so the
-service-fait page reads it for all its allocations in the same query as the allocations.
+`allocation_cover_by_letter`; when an amendment supersedes it, `allocation_release_letter`.
+Indemnities owns the state (`Allocation.letter_issued_at`), so the service-fait page reads
+it for all its allocations in the same query as the allocations.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from accounts.models import Membership
+from audit.services import audit_record
 from establishments.models import Establishment, SchoolYear
 from indemnities.models import Allocation
 from tenancy.scope import Scope

@@ -305,8 +305,8 @@ def a_referent_for(ctx: Ctx, *, year_offset: int) -> Membership:
 
     def build() -> Membership:
         from accounts.services import membership_grant
-        from tests.factories import make_user
         from tenancy.scope import Scope
+        from tests.factories import make_user
 
         current = SchoolYear.objects.current()
         year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year + year_offset)

@@ -12,7 +12,12 @@ from indemnities.services.allocations import allocation_set
 from missions.content import LetterContent
 from missions.demo import BORDEAUX, POITIERS
 from missions.models import Letter, LetterStatus, LetterTemplate
-from missions.services_letters import SigningContext, letter_create, letter_transition, letter_update
+from missions.services_letters import (
+    SigningContext,
+    letter_create,
+    letter_transition,
+    letter_update,
+)
 from missions.services_templates import template_create, template_publish
 from tests.factories import AcademieWorld
 
@@ -63,9 +68,7 @@ def with_free_texts(letter: Letter) -> LetterContent:
 
     template = templates_with_parts([letter.template_id])[letter.template_id]
     content = LetterContent.of(letter.content)
-    texts = {
-        s.position: THIRD_TEXT for s in template.sections.all() if s.kind == "free_text"
-    }
+    texts = {s.position: THIRD_TEXT for s in template.sections.all() if s.kind == "free_text"}
     return LetterContent(
         tasks=content.tasks, texts=texts, training=content.training, ends_on=content.ends_on
     )

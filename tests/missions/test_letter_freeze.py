@@ -35,7 +35,8 @@ def test_an_issued_letter_never_changes_in_the_database(world):
     with connection.cursor() as cursor:
         with pytest.raises(DatabaseError), transaction.atomic():
             cursor.execute(
-                "UPDATE missions_letter SET content = %s WHERE id = %s", ['{"tasks": []}', letter.pk]
+                "UPDATE missions_letter SET content = %s WHERE id = %s",
+                ['{"tasks": []}', letter.pk],
             )
     assert Letter.objects.get(pk=letter.pk).status == LetterStatus.ISSUED
 
@@ -78,13 +79,15 @@ def test_same_content_gives_the_same_hash_and_any_change_another(world):
         document_sha256(first)
     )
     # Decomposed and composed accents are the same text: NFC first.
-    assert document_sha256({**first, "annee": "e\u0301"}) == document_sha256({**first, "annee": "é"})
+    assert document_sha256({**first, "annee": "e\u0301"}) == document_sha256(
+        {**first, "annee": "é"}
+    )
 
 
 def test_the_canonical_bytes_are_documented_json(world):
     letter = advance(draft_letter(world), world, until=LetterStatus.REFERENT_SIGNED)
     raw = letter.signed_document.encode("utf-8")
-    assert raw == canonical_bytes(stored_document(letter))
+    assert raw == canonical_bytes(stored_document(letter) or {})
     assert b'","' in raw and b'", "' not in raw and b'": "' not in raw  # no whitespace
     assert raw.startswith(b'{"academie":{"code":"')
     assert "é".encode() in raw  # not escaped as \u00e9

@@ -61,7 +61,11 @@ def test_the_table_names_who_the_tests_expect():
 def test_every_transition_by_role_and_state(name, state, visa_world, bordeaux):
     transition = TRANSITIONS[name]
     letter = draft_letter(visa_world)
-    letter = advance(letter, visa_world, until=LetterStatus.SENT) if state != LetterStatus.DRAFT else letter
+    letter = (
+        advance(letter, visa_world, until=LetterStatus.SENT)
+        if state != LetterStatus.DRAFT
+        else letter
+    )
     if state == LetterStatus.CHANGES_REQUESTED:
         letter = letter_transition(
             letter=letter, name="request_changes", actor=scope_for(visa_world.rupn), comment="Non."
@@ -93,7 +97,7 @@ def test_the_whole_path_with_the_dan_visa(visa_world):
     assert {s.content_sha256 for s in signatures} == {letter.signed_sha256}
     assert signatures[0].ip_address == "192.0.2.10"
     assert signatures[0].role == "rupn"
-    assert document_sha256(stored_document(letter)) == letter.signed_sha256
+    assert document_sha256(stored_document(letter) or {}) == letter.signed_sha256
     allocation = Allocation.objects.get(referent=letter.referent)
     assert allocation.letter_reference == letter.reference
     assert allocation.letter_issued_at is not None
@@ -172,7 +176,10 @@ def test_the_first_signature_freezes_content_and_amount(visa_world):
     principal = scope_for(visa_world.principal)
     with pytest.raises(ValidationError, match="ne se modifie plus"):
         letter_update(
-            letter=letter, content=with_free_texts(letter), revision=letter.revision, actor=principal
+            letter=letter,
+            content=with_free_texts(letter),
+            revision=letter.revision,
+            actor=principal,
         )
     with pytest.raises(ValidationError, match="est signée"):
         allocation_set(
@@ -204,7 +211,7 @@ def test_withdrawing_voids_the_signatures_and_frees_the_amount(visa_world):
         actor=principal,
     )
     letter = advance(letter, visa_world, until=LetterStatus.REFERENT_SIGNED)
-    assert stored_document(letter)["montant"] == "625.00"
+    assert (stored_document(letter) or {})["montant"] == "625.00"
 
 
 def test_a_moved_letter_is_refused_rather_than_acted_on_blind(visa_world):
@@ -235,11 +242,11 @@ def test_an_amendment_supersedes_the_issued_letter(visa_world):
     )
     amendment = advance(amendment, visa_world, until=LetterStatus.ISSUED)
     assert list(Letter.objects.in_force()) == [amendment]
-    assert stored_document(amendment)["avenant"] == {
+    assert (stored_document(amendment) or {})["avenant"] == {
         "remplace": issued.reference,
         "motif": "Départ au 28 février.",
     }
-    assert stored_document(Letter.objects.get(pk=issued.pk))["montant"] == "1250.00"
+    assert (stored_document(Letter.objects.get(pk=issued.pk)) or {})["montant"] == "1250.00"
     assert Allocation.objects.get(referent=visa_world.rupn).letter_reference == amendment.reference
 
 

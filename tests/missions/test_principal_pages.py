@@ -362,3 +362,11 @@ def test_the_page_queries_do_not_grow_with_referents(poitiers, bordeaux, django_
     one = _page_queries(poitiers, 1)
     three = _page_queries(bordeaux, 3)
     assert three == one, (one, three)
+
+
+def test_preparing_the_letter_of_a_referent_designated_before_the_template(ready):
+    client = client_acting_as(ready.principal)
+    assert "Préparer la lettre" in client.get(_page_url(ready)).content.decode()
+    response = client.post(_year_url("referent_designate", ready), {"preparer": ready.rupn.pk})
+    assert response.status_code == 302
+    assert Letter.objects.filter(referent=ready.rupn, status=LetterStatus.DRAFT).exists()
