@@ -12,6 +12,7 @@ from dashboards.awaiting import awaiting_of
 from dashboards.views_platform import platform_home
 from establishments.access import establishments_visible_to, get_establishment_for
 from establishments.forms import SchoolYearForm, year_filter
+from establishments.models import SchoolYear
 from indemnities.selectors_allocations import allocation_page, referent_imp_lines
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
@@ -39,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if scope.role == Role.RUPN:
         context["imp_lines"] = referent_imp_lines(scope)
+    if scope.role in (Role.PRINCIPAL, Role.DEPUTY):
+        context["letters_year"] = SchoolYear.objects.current()
     return render(request, f"dashboards/home_{scope.role.value}.html", context)
 
 

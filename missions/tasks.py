@@ -131,3 +131,7 @@ def send_letter_emails(
         LetterEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now(), error="")
         counts["sent"] += 1
     return counts
+
+
+# Registered with the worker (autodiscovery imports `tasks` modules only).
+from missions.tasks_referents import send_designation_email  # noqa: E402, F401

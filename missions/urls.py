@@ -1,6 +1,12 @@
 from django.urls import path
 
-from missions import views, views_letters, views_lists, views_template_editor
+from missions import (
+    views,
+    views_letters,
+    views_lists,
+    views_principal,
+    views_template_editor,
+)
 
 app_name = "missions"
 
@@ -26,4 +32,31 @@ urlpatterns = [
     path("lettres/<int:pk>/", views_letters.letter_page, name="letter"),
     path("lettres/<int:pk>/action/", views_letters.letter_act, name="letter_act"),
     path("lettres/<int:pk>/avenant/", views_letters.letter_amend_view, name="letter_amend"),
+    # The direction's letters of an establishment (views_principal)
+    path(
+        "lettres/etablissement/<int:establishment_pk>/<int:start_year>/",
+        views_principal.establishment_letters_view,
+        name="establishment_letters",
+    ),
+    path(
+        "lettres/etablissement/<int:establishment_pk>/<int:start_year>/designer/",
+        views_principal.referent_designate_view,
+        name="referent_designate",
+    ),
+    path(
+        "lettres/etablissement/<int:establishment_pk>/<int:start_year>/inviter/",
+        views_principal.referent_invite_view,
+        name="referent_invite",
+    ),
+    path(
+        "lettres/etablissement/<int:establishment_pk>/<int:start_year>/retirer/",
+        views_principal.referent_remove_view,
+        name="referent_remove",
+    ),
+    path(
+        "lettres/etablissement/<int:establishment_pk>/<int:start_year>/reprendre/",
+        views_principal.letters_renew_view,
+        name="letters_renew",
+    ),
+    path("lettres/<int:pk>/modifier/", views_principal.letter_edit, name="letter_edit"),
 ]

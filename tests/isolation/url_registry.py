@@ -384,6 +384,59 @@ def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def a_draft_letter(ctx: Ctx) -> Any:
+    """A's draft mission letter of the year for its referent, made by the principal."""
+
+    def build() -> object:
+        from missions.services_letters import letter_create
+        from tests.indemnities.allocations.conftest import add_referent
+
+        a_letters(ctx)  # the referent's own letter is there: this draft is a colleague's
+        referent = add_referent(ctx.a.establishment, "brouillon.poitiers@test.fr")
+        return letter_create(
+            establishment=ctx.a.establishment,
+            school_year=SchoolYear.objects.current(),
+            referent=referent,
+            actor=scope_for(ctx.a.principal),
+        )
+
+    return ctx.once("a_draft_letter", build)
+
+
+def a_referent_for(ctx: Ctx, *, year_offset: int) -> Membership:
+    """A referent of A's establishment for the role exercised: of last year
+    (`year_offset=-1`, someone the direction may designate again) or of this year."""
+    role = (ctx.role or Role.PRINCIPAL).value
+
+    def build() -> Membership:
+        from accounts.services import membership_grant
+        from tenancy.scope import Scope
+        from tests.factories import make_user
+
+        current = SchoolYear.objects.current()
+        year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year + year_offset)
+        return membership_grant(
+            academie=ctx.a.academie,
+            user=make_user(f"referent.{role}.{year.start_year}@ac-poitiers.fr"),
+            role=Role.RUPN,
+            actor=Scope.platform(ctx.a.academie.pk),
+            establishments=[ctx.a.establishment],
+            school_year=year,
+        )
+
+    return ctx.once(f"a_referent_{role}_{year_offset}", build)
+
+
+def _letters_out_of_scope(ctx: Ctx) -> dict[str, object]:
+    return {"establishment_pk": ctx.a.other_establishment.pk, "start_year": current_start_year(ctx)}
+
+
+LETTERS_OF_A: dict[str, Resolver] = {
+    "establishment_pk": lambda ctx: ctx.a.establishment.pk,
+    "start_year": current_start_year,
+}
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
@@ -635,6 +688,62 @@ REGISTRY: dict[str, UrlSpec] = {
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_visa_batch(ctx).pk},
         query=lambda ctx: {"format": "json"},
+    ),
+    # --- The direction's letters of an establishment (missions) ---
+    "missions:establishment_letters": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs=LETTERS_OF_A,
+        out_of_scope=_letters_out_of_scope,
+    ),
+    "missions:referent_designate": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs=LETTERS_OF_A,
+        get=False,
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "personne": a_referent_for(ctx, year_offset=-1).user_id,
+        },
+        out_of_scope=_letters_out_of_scope,
+    ),
+    "missions:referent_invite": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs=LETTERS_OF_A,
+        get=False,
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "civilite": "mme",
+            "nom": "Intruse",
+            "prenom": "Alice",
+            "discipline": "Lettres",
+            "adresse": f"alice.{(ctx.role or Role.PRINCIPAL).value}@ac-poitiers.fr",
+        },
+        out_of_scope=_letters_out_of_scope,
+    ),
+    "missions:referent_remove": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs=LETTERS_OF_A,
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "referent": a_referent_for(ctx, year_offset=0).pk},
+        out_of_scope=_letters_out_of_scope,
+    ),
+    "missions:letters_renew": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs=LETTERS_OF_A,
+        get=False,
+        post=submit,
+        out_of_scope=_letters_out_of_scope,
+    ),
+    "missions:letter_edit": UrlSpec(
+        roles=frozenset({Role.PRINCIPAL, Role.DEPUTY}),
+        kwargs={"pk": lambda ctx: a_draft_letter(ctx).pk},
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "revision": str(
+                type(a_draft_letter(ctx)).objects.get(pk=a_draft_letter(ctx).pk).revision
+            ),
+            "texte_3": f"Texte écrit en tant que {ctx.role}.",
+            "action": "enregistrer",
+        },
     ),
     # --- IMP rules and envelopes (indemnities) ---
     "indemnities:rules": UrlSpec(
