@@ -3,8 +3,9 @@ reading the letter editor's fields."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -115,6 +116,15 @@ def editor_input(template: LetterTemplate, data: QueryDict, *, with_amount: bool
         training=data.get("stage") == "1",
         ends_on=None,
     )
+    ends_raw = data.get("fin", "").strip()
+    if ends_raw:
+        try:
+            content = replace(content, ends_on=datetime.date.fromisoformat(ends_raw))
+        except ValueError:
+            errors.append(
+                f"La date de fin de mission ({ends_raw}) n’est pas une date : choisissez-la "
+                "dans le calendrier (jj/mm/aaaa)."
+            )
     result = EditorInput(content=content, errors=errors, examples_for=examples_for)
     result.send = data.get("action") == "envoyer"
     try:

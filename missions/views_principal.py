@@ -4,6 +4,8 @@ its autosave)."""
 
 from __future__ import annotations
 
+import datetime
+
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -368,7 +370,18 @@ def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     page = allocation_page(letter.establishment, letter.school_year, scope=scope)
     has_amount = page.rules is not None and page.envelope.amount is not None
     data: EditorInput = editor_input(template, request.POST, with_amount=has_amount)
-    content = replace(data.content, ends_on=stored.ends_on)
+    # Only an amendment sets the end of the mission (a referent leaving during the year).
+    if letter.supersedes_id is None:
+        content = replace(data.content, ends_on=stored.ends_on)
+    else:
+        content = data.content
+        year = letter.school_year.start_year
+        if content.ends_on is not None and not (
+            datetime.date(year, 9, 1) <= content.ends_on <= datetime.date(year + 1, 8, 31)
+        ):
+            data.errors.append(
+                f"La fin de mission doit tomber dans l’année scolaire {letter.school_year.label}."
+            )
     revision = data.revision if data.revision is not None else letter.revision
     amount_raw = data.amount_raw if has_amount else None
 

@@ -3,6 +3,8 @@ its autosave; refusals for everyone else; query counts."""
 
 from __future__ import annotations
 
+import datetime
+
 from decimal import Decimal
 
 import pytest
@@ -370,3 +372,44 @@ def test_preparing_the_letter_of_a_referent_designated_before_the_template(ready
     response = client.post(_year_url("referent_designate", ready), {"preparer": ready.rupn.pk})
     assert response.status_code == 302
     assert Letter.objects.filter(referent=ready.rupn, status=LetterStatus.DRAFT).exists()
+
+
+def test_an_amendment_sets_the_end_of_the_mission_within_the_year(ready):
+    from missions.document import signed_document
+    from missions.models import LetterStatus
+    from missions.services_letters import letter_amend
+    from tests.missions.letters import advance
+
+    issued = advance(draft_letter(ready), ready, until=LetterStatus.ISSUED)
+    principal = scope_for(ready.principal)
+    amendment = letter_amend(letter=issued, reason="Départ en février.", actor=principal)
+    client = client_acting_as(ready.principal)
+    url = reverse("missions:letter_edit", args=[amendment.pk])
+    page = client.get(url).content.decode()
+    assert "Fin de la mission" in page and "Départ en février." in page
+    # A first letter has no such field: only an amendment ends a mission early.
+    assert (
+        "Fin de la mission"
+        not in client.get(
+            reverse(
+                "missions:letter_edit",
+                args=[
+                    draft_letter(
+                        ready, referent=add_referent(ready.establishment, "x@test.fr"), amount=None
+                    ).pk
+                ],
+            )
+        ).content.decode()
+    )
+    year = SchoolYear.objects.current().start_year
+    response = client.post(url, _form(amendment, fin=f"{year + 2}-01-10", montant="1250,00"))
+    assert "doit tomber dans l’année scolaire" in response.content.decode()
+    amendment.refresh_from_db()
+    assert LetterContent.of(amendment.content).ends_on is None
+    client.post(url, _form(amendment, fin=f"{year + 1}-02-28", montant="1250,00"))
+    amendment.refresh_from_db()
+    assert LetterContent.of(amendment.content).ends_on == datetime.date(year + 1, 2, 28)
+    amendment = advance(amendment, ready, until=LetterStatus.ISSUED)
+    assert signed_document(amendment)["fin_de_mission"] == f"{year + 1}-02-28"
+    page = client.get(reverse("missions:letter", args=[amendment.pk])).content.decode()
+    assert "La mission prend fin le" in page and "28 février" in page
