@@ -5,7 +5,6 @@ its autosave)."""
 from __future__ import annotations
 
 import datetime
-
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any

@@ -4,7 +4,6 @@ its autosave; refusals for everyone else; query counts."""
 from __future__ import annotations
 
 import datetime
-
 from decimal import Decimal
 
 import pytest
