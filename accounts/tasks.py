@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from typing import Any
 
 from celery import shared_task
 from django.core.mail import send_mail
@@ -22,17 +23,18 @@ TEMPORARY_MAIL_ERRORS = (
     TimeoutError,
     smtplib.SMTPDataError,
 )
+# How every email task retries: temporary failures only, with a growing, jittered delay, for
+# about an hour and a half in all.
+MAIL_RETRIES: dict[str, Any] = {
+    "autoretry_for": TEMPORARY_MAIL_ERRORS,
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
-@shared_task(
-    base=AcademieTask,
-    bind=True,
-    autoretry_for=TEMPORARY_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(base=AcademieTask, bind=True, **MAIL_RETRIES)
 def send_invitation_email(
     self: AcademieTask, *, academie_id: int, invitation_id: int, accept_url: str
 ) -> str:

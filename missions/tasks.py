@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.tasks import TEMPORARY_MAIL_ERRORS
+from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
 from missions.models import Letter, LetterEmail
 from missions.workflow import Notify
 from rupn.tasks import AcademieTask
@@ -74,15 +74,7 @@ def _claim(letter: Letter, event: str, event_key: str, recipient: str) -> Letter
     return None if row.sent_at is not None else row
 
 
-@shared_task(
-    base=AcademieTask,
-    bind=True,
-    autoretry_for=TEMPORARY_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(base=AcademieTask, bind=True, **MAIL_RETRIES)
 def send_letter_emails(
     self: AcademieTask,
     *,

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tasks import TEMPORARY_MAIL_ERRORS
+from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -41,15 +41,7 @@ def password_link(base_url: str, membership: Membership) -> str:
     return base_url.rstrip("/") + path
 
 
-@shared_task(
-    base=AcademieTask,
-    bind=True,
-    autoretry_for=TEMPORARY_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(base=AcademieTask, bind=True, **MAIL_RETRIES)
 def send_designation_email(
     self: AcademieTask, *, academie_id: int, membership_id: int, base_url: str = ""
 ) -> str:
