@@ -41,8 +41,11 @@ def letters_visible_to(scope: Scope | None) -> QuerySet[Letter]:
     ):
         return Letter.objects.none()
     if scope.kind is ScopeKind.PERSON and scope.user_id is not None:
-        # A referent's own letters, whichever of their memberships of the académie they are for.
-        return Letter.objects.filter(academie_id=scope.academie_id, referent__user_id=scope.user_id)
+        # A referent's own letters, whichever of their memberships of the académie they are for,
+        # once sent: a draft the principal never sent is still the principal's work.
+        return Letter.objects.filter(
+            academie_id=scope.academie_id, referent__user_id=scope.user_id
+        ).exclude(status=LetterStatus.DRAFT, sent_at__isnull=True)
     return Letter.objects.filter(scope.establishments_q("establishment"))
 
 

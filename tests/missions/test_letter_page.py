@@ -185,3 +185,13 @@ def test_a_signer_with_totp_confirms_with_a_code(world):
     client.post(response["Location"], {"code": totp_code(secret)}, follow=True)
     signature = LetterSignature.objects.get(letter=letter)
     assert signature.reauthenticated_with == "TOTP"
+
+
+def test_the_referent_sees_their_letter_once_sent(world):
+    letter = draft_letter(world)
+    client = client_acting_as(world.rupn)
+    assert client.get(_url(letter)).status_code == 404
+    assert letter.reference not in client.get(reverse("missions:letters")).content.decode()
+    advance(letter, world, until=LetterStatus.SENT)
+    assert client.get(_url(letter)).status_code == 200
+    assert letter.reference in client.get(reverse("missions:letters")).content.decode()
