@@ -17,12 +17,15 @@ sealed by the académie of an issued letter with that reference, left as it was 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -36,6 +39,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from establishments.models import Academie
 from rupn import formatting
+
+_R = TypeVar("_R")
 
 SEAL_FIELD = "SceauAcademie"
 REFERENCE_PATTERN = re.compile(r"\bLM-\d{4}-[0-9A-Z]{5}-[0-9A-Z]{5}\b")
@@ -144,6 +149,17 @@ def certificate_of(code: str) -> asn1_x509.Certificate | None:
     return cert
 
 
+def _outside_event_loop(function: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+    """pyHanko's synchronous API runs `asyncio.run`: called from a thread whose event loop is
+    running (an async caller, Playwright's sync API in tests), it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 # --- Sealing -----------------------------------------------------------------------------------
 
 
@@ -160,7 +176,7 @@ def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
         location=academie_label(academie),
         name=academie_label(academie),
     )
-    output = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    output = _outside_event_loop(signers.PdfSigner(meta, signer=signer).sign_pdf, writer)
     return bytes(output.getvalue())
 
 
@@ -234,7 +250,8 @@ def verify_pdf(data: bytes) -> SealCheck:
     reference = reference_in_metadata(reader)
     embedded = signatures[0]
     try:
-        status = validate_pdf_signature(
+        status = _outside_event_loop(
+            validate_pdf_signature,
             embedded,
             signer_validation_context=ValidationContext(
                 trust_roots=[load_ca()], allow_fetching=False, revocation_mode="soft-fail"
