@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
 from missions import (
     views,
@@ -6,11 +6,12 @@ from missions import (
     views_lists,
     views_principal,
     views_template_editor,
+    views_verify,
 )
 
 app_name = "missions"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("trames/", views.templates, name="templates"),
     path("trames/<int:pk>/", views.template_preview, name="template_preview"),
     path(
@@ -59,4 +60,12 @@ urlpatterns = [
         name="letters_renew",
     ),
     path("lettres/<int:pk>/modifier/", views_principal.letter_edit, name="letter_edit"),
+]
+
+# The app's pages are under /missions/; the public verification of a letter is at /verifier/
+# (the address printed on the letters and in their QR code).
+urlpatterns = [
+    path("missions/", include(urlpatterns)),
+    path("verifier/", views_verify.verify, name="verify"),
+    path("verifier/<str:reference>/", views_verify.verify_reference, name="verify_reference"),
 ]

@@ -270,6 +270,18 @@ PUPIL_COUNT_IMPORT_MAX_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- The académies' seal on the letters' PDF files (missions.seal) -------------------------
+# `<code académie>.p12` (Poitiers: 13.p12) per académie and `ca.pem`, the authority they come
+# from; `manage.py seal_demo_ca` writes demonstration ones.
+RUPN_SEAL_DIR = Path(os.environ.get("RUPN_SEAL_DIR", VAR_DIR / "seal"))
+RUPN_SEAL_PASSPHRASE = os.environ.get(
+    "RUPN_SEAL_PASSPHRASE", "" if PRODUCTION else "sceau-de-demonstration"
+)
+# The public verification page: requests per client address and window (seconds).
+RUPN_VERIFY_RATE_LIMIT = int(os.environ.get("RUPN_VERIFY_RATE_LIMIT", "30"))
+RUPN_VERIFY_RATE_WINDOW = int(os.environ.get("RUPN_VERIFY_RATE_WINDOW", "600"))
+RUPN_VERIFY_MAX_BYTES = int(os.environ.get("RUPN_VERIFY_MAX_BYTES", 10 * 1024 * 1024))
+
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

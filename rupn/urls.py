@@ -16,6 +16,6 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("etablissements/", include("establishments.urls")),
     path("indemnites/", include("indemnities.urls")),
-    path("missions/", include("missions.urls")),
+    path("", include("missions.urls")),  # /missions/… and /verifier/…
     path("", include("accounts.urls")),
 ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.acting import SESSION_KEY
 from accounts.models import Membership
@@ -24,6 +24,13 @@ def unscoped_test_code():
     (the test client, the live server's thread), the base task for Celery tasks, the commands.
     """
     with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def temporary_seal_dir(tmp_path_factory):
+    """The demo loader writes sealing certificates: into a folder of the run, never var/seal."""
+    with override_settings(RUPN_SEAL_DIR=tmp_path_factory.mktemp("sceaux")):
         yield
 
 

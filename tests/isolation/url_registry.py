@@ -368,6 +368,18 @@ def a_issued_letter(ctx: Ctx) -> Any:
     return ctx.once("a_issued_letter", build)
 
 
+def pdf_check_upload(ctx: Ctx) -> dict[str, Any]:
+    """The verification page's file form, with a PDF without a seal (« aucun sceau »)."""
+    from tests.missions.seals import letter_pdf
+
+    return {
+        **FORM_SUBMIT,
+        "fichier": SimpleUploadedFile(
+            "lettre.pdf", letter_pdf(a_letter(ctx).reference), content_type="application/pdf"
+        ),
+    }
+
+
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     """The editor's form as sent for A's draft, with a changed title and one more task."""
     from dataclasses import replace
@@ -660,6 +672,23 @@ REGISTRY: dict[str, UrlSpec] = {
         post=lambda ctx: {"reason": "Départ au 28 février."},
         out_of_scope=_letter_out_of_scope,
         note="Seule la direction de l’établissement prépare un avenant.",
+    ),
+    # --- Public verification of a letter, without an account (missions) ---
+    "missions:verify": UrlSpec(
+        roles=ALL_ROLES,
+        public=True,
+        post=pdf_check_upload,
+        cross_tenant="no_leak",
+        note="Page publique : une référence ou un fichier PDF à vérifier ; ne montre rien "
+        "d’autre que ce que la lettre vérifiée imprime.",
+    ),
+    "missions:verify_reference": UrlSpec(
+        roles=ALL_ROLES,
+        public=True,
+        # A letter of A not yet issued: « référence inconnue » for everyone, nothing of A.
+        kwargs={"reference": lambda ctx: a_letter(ctx).reference},
+        cross_tenant="no_leak",
+        note="Page publique (code QR de la lettre) : une lettre non émise est « inconnue ».",
     ),
     # --- Lists of mission letters, the DAN's visa of many letters, the training (missions) ---
     "missions:letters": UrlSpec(

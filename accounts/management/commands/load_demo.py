@@ -17,6 +17,7 @@ from tenancy.guard import academie_scope, scopes_disabled
 # in this order. Each is called as hook(academie=…, school_years=[previous, current]) for both
 # demo académies and must add nothing when run again.
 DEMO_HOOKS = (
+    "missions.seal.ensure_demo_seals",
     "indemnities.demo_rules.load_demo_rules",
     "indemnities.demo_allocations.load_demo_allocations",
     "missions.demo.load_demo_templates",

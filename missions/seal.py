@@ -1,0 +1,367 @@
+"""The académie's seal on its letters' PDF files, and the check of a sealed file.
+
+A letter's PDF is sealed (PAdES baseline B: `/SubFilter /ETSI.CAdES.detached`) with the
+certificate of the académie that issued it, a PKCS#12 file `<code>.p12` in `RUPN_SEAL_DIR`
+(Poitiers: `13.p12`), opened with `RUPN_SEAL_PASSPHRASE`; `ca.pem` there is the certificate
+authority every académie's certificate comes from, the only trust root of the check.
+`manage.py seal_demo_ca` writes a demonstration CA and one certificate per académie.
+
+Loading a key is most of the cost of a seal: the signer is kept per process and per académie
+(and reloaded when its file changes). Renewing an académie's certificate means sealing its
+letters again (the check compares the seal's certificate with the académie's current one).
+
+The check (`verify_pdf`) reads the letter's reference in the PDF's metadata (`/Subject`, or
+`/Keywords`), where the renderer writes « Lettre de mission LM-… »; it passes only for a file
+sealed by the académie of an issued letter with that reference, left as it was sealed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any, TypeVar
+
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from establishments.models import Academie
+from rupn import formatting
+
+_R = TypeVar("_R")
+
+SEAL_FIELD = "SceauAcademie"
+REFERENCE_PATTERN = re.compile(r"\bLM-\d{4}-[0-9A-Z]{5}-[0-9A-Z]{5}\b")
+
+AUTHENTIC = "authentique et intact"
+MODIFIED = "modifié après le scellement"
+UNKNOWN_CERTIFICATE = "certificat inconnu"
+NO_SEAL = "aucun sceau"
+UNKNOWN_REFERENCE = "référence inconnue"
+SUPERSEDED = "lettre remplacée par un avenant"
+
+
+class SealNotConfigured(Exception):
+    """The académie's certificate (or the CA) is missing from RUPN_SEAL_DIR; says which."""
+
+
+# --- Configuration -------------------------------------------------------------------------
+
+
+def seal_dir() -> Path:
+    return Path(settings.RUPN_SEAL_DIR)
+
+
+def certificate_path(code: str) -> Path:
+    return seal_dir() / f"{code}.p12"
+
+
+def ca_path() -> Path:
+    return seal_dir() / "ca.pem"
+
+
+def passphrase() -> bytes:
+    return str(settings.RUPN_SEAL_PASSPHRASE).encode()
+
+
+def academie_label(academie: Academie) -> str:
+    """« Académie de Poitiers », « Académie d’Orléans-Tours »."""
+    return f"Académie {formatting.of(academie.name)}"
+
+
+# --- Loaded key material, per process --------------------------------------------------------
+
+_lock = threading.Lock()
+_signers: dict[tuple[str, int], signers.SimpleSigner] = {}
+_cas: dict[tuple[str, int], asn1_x509.Certificate] = {}
+
+
+def _file_key(path: Path) -> tuple[str, int]:
+    try:
+        return str(path.resolve()), path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise SealNotConfigured(
+            f"Fichier de sceau introuvable : {path} (en développement : "
+            "« manage.py seal_demo_ca »)."
+        ) from None
+
+
+def load_ca() -> asn1_x509.Certificate:
+    key = _file_key(ca_path())
+    with _lock:
+        if key not in _cas:
+            from cryptography import x509
+
+            pem = ca_path().read_bytes()
+            _cas[key] = asn1_x509.Certificate.load(
+                x509.load_pem_x509_certificate(pem).public_bytes(_der())
+            )
+        return _cas[key]
+
+
+def _der() -> Any:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return Encoding.DER
+
+
+def signer_for(code: str) -> signers.SimpleSigner:
+    """The académie's signer, loaded once per process (and again if its file changes)."""
+    path = certificate_path(code)
+    key = _file_key(path)
+    ca = load_ca()
+    with _lock:
+        signer = _signers.get(key)
+        if signer is None:
+            try:
+                signer = signers.SimpleSigner.load_pkcs12_data(
+                    path.read_bytes(), other_certs=[ca], passphrase=passphrase()
+                )
+            except ValueError as exc:
+                raise SealNotConfigured(
+                    f"Le certificat {path} n’a pas pu être ouvert (phrase secrète "
+                    "RUPN_SEAL_PASSPHRASE ?)."
+                ) from exc
+            for stale in [k for k in _signers if k[0] == key[0]]:
+                del _signers[stale]
+            _signers[key] = signer
+        return signer
+
+
+def certificate_of(code: str) -> asn1_x509.Certificate | None:
+    """The académie's current sealing certificate, None when it has none."""
+    try:
+        cert = signer_for(code).signing_cert
+    except SealNotConfigured:
+        return None
+    return cert
+
+
+def _outside_event_loop(function: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+    """pyHanko's synchronous API runs `asyncio.run`: called from a thread whose event loop is
+    running (an async caller, Playwright's sync API in tests), it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+# --- Sealing -----------------------------------------------------------------------------------
+
+
+def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
+    """The PDF with the académie's seal (PAdES B-B, an invisible signature field) added as an
+    incremental update: the rendered bytes stay as they are, the seal covers all of them."""
+    signer = signer_for(academie.code)
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        reason=f"Lettre de mission {reference}",
+        location=academie_label(academie),
+        name=academie_label(academie),
+    )
+    output = _outside_event_loop(signers.PdfSigner(meta, signer=signer).sign_pdf, writer)
+    return bytes(output.getvalue())
+
+
+# --- Checking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What the check of a file says: `reason` is one of the six phrases above, `detail` a
+    sentence for the verification page."""
+
+    authentic: bool
+    reason: str
+    reference: str | None = None
+    academie_code: str | None = None
+    detail: str = ""
+
+
+def reference_in_metadata(reader: PdfFileReader) -> str | None:
+    """The letter's reference written in the document's information (Subject, Keywords)."""
+    try:
+        info = reader.trailer_view.get("/Info")
+        info = info.get_object() if info is not None else None
+    except Exception:  # a damaged information dictionary: no reference
+        return None
+    if info is None:
+        return None
+    for key in ("/Subject", "/Keywords", "/Title"):
+        value = info.get(key)
+        if value is None:
+            continue
+        found = REFERENCE_PATTERN.search(str(value))
+        if found:
+            return found.group(0)
+    return None
+
+
+def _looks_sealed(data: bytes) -> bool:
+    return b"/ByteRange" in data and b"/Contents" in data
+
+
+def _seal_academie_code(cert: asn1_x509.Certificate, hint: str | None) -> str | None:
+    """The code of the académie whose current certificate is `cert`, looking at `hint` first."""
+    codes = [hint] if hint else []
+    codes += sorted(p.stem for p in seal_dir().glob("*.p12") if p.stem != hint)
+    for code in codes:
+        current = certificate_of(code)
+        if current is not None and current.dump() == cert.dump():
+            return code
+    return None
+
+
+def verify_pdf(data: bytes) -> SealCheck:
+    """Whether `data` is an issued letter's PDF as its académie sealed it, or exactly why not."""
+    from missions.models import Letter, LetterStatus
+
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except Exception:  # not a PDF that can be read
+        if _looks_sealed(data):
+            return SealCheck(
+                False,
+                MODIFIED,
+                detail="Le fichier porte un sceau mais il a été altéré : "
+                "sa structure ne se lit plus.",
+            )
+        return SealCheck(False, NO_SEAL, detail="Ce fichier n’est pas un PDF lisible.")
+    if not signatures:
+        return SealCheck(False, NO_SEAL, detail="Le fichier ne porte aucun sceau électronique.")
+    reference = reference_in_metadata(reader)
+    embedded = signatures[0]
+    try:
+        status = _outside_event_loop(
+            validate_pdf_signature,
+            embedded,
+            signer_validation_context=ValidationContext(
+                trust_roots=[load_ca()], allow_fetching=False, revocation_mode="soft-fail"
+            ),
+            skip_diff=True,
+        )
+    except SealNotConfigured:
+        raise
+    except Exception:  # the seal's own structure is damaged
+        return SealCheck(
+            False, MODIFIED, reference, detail="Le sceau du fichier ne peut plus être vérifié."
+        )
+    if not status.intact or not status.valid:
+        return SealCheck(
+            False,
+            MODIFIED,
+            reference,
+            detail="Le contenu ne correspond plus à ce qui a été scellé : le fichier a été "
+            "modifié après le scellement.",
+        )
+    if len(signatures) > 1 or status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return SealCheck(
+            False,
+            MODIFIED,
+            reference,
+            detail="Des modifications ont été ajoutées au fichier après son scellement.",
+        )
+    if not status.trusted:
+        return SealCheck(
+            False,
+            UNKNOWN_CERTIFICATE,
+            reference,
+            detail="Le sceau n’a pas été apposé avec un certificat d’une académie de la "
+            "plateforme.",
+        )
+    if reference is None:
+        return SealCheck(
+            False, UNKNOWN_REFERENCE, detail="Le fichier ne porte pas de référence de lettre."
+        )
+    # The public check of any académie's letters: the reference, unguessable, is the key.
+    from tenancy.guard import scopes_disabled
+
+    with scopes_disabled():
+        letter = (
+            Letter.objects.filter(reference=reference, status=LetterStatus.ISSUED)
+            .select_related("academie")
+            .first()
+        )
+        amendment = (
+            Letter.objects.filter(supersedes=letter, status=LetterStatus.ISSUED).first()
+            if letter is not None
+            else None
+        )
+    if letter is None:
+        return SealCheck(
+            False,
+            UNKNOWN_REFERENCE,
+            reference,
+            detail=f"La référence {reference} ne correspond à aucune lettre émise.",
+        )
+    cert = status.signing_cert
+    sealed_by = _seal_academie_code(cert, letter.academie.code)
+    if sealed_by != letter.academie.code:
+        return SealCheck(
+            False,
+            UNKNOWN_CERTIFICATE,
+            reference,
+            sealed_by,
+            detail=f"Le sceau n’est pas celui de l’académie qui a émis cette lettre : la lettre "
+            f"{reference} a été émise par {_the(letter.academie)}, le sceau est celui "
+            + (_the_code(sealed_by) if sealed_by else "d’un autre certificat")
+            + ".",
+        )
+    if amendment is not None:
+        return SealCheck(
+            False,
+            SUPERSEDED,
+            reference,
+            sealed_by,
+            detail=f"Le sceau est authentique et le fichier intact, mais la lettre {reference} "
+            f"a été remplacée par l’avenant {amendment.reference}.",
+        )
+    return SealCheck(
+        True,
+        AUTHENTIC,
+        reference,
+        sealed_by,
+        detail=f"Le fichier est la lettre {reference} telle que {_the(letter.academie)} l’a "
+        "scellée.",
+    )
+
+
+def _the(academie: Academie) -> str:
+    return formatting.the(f"académie {formatting.of(academie.name)}")
+
+
+def _the_code(code: str) -> str:
+    academie = Academie.objects.filter(code=code).first()
+    return f"de {_the(academie)}" if academie else "d’une autre académie"
+
+
+# --- Demonstration certificates ------------------------------------------------------------
+
+
+def ensure_demo_seals(*, academie: Academie, school_years: object = None) -> None:
+    """`load_demo`'s hook: the demo CA and the académie's certificate, when missing (nothing
+    when RUPN_SEAL_DIR holds a real CA)."""
+    from missions.seal_demo import NotADemoCa, write_demo_seals
+
+    try:
+        write_demo_seals([academie], force=False)
+    except NotADemoCa:
+        return
