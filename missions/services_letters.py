@@ -217,7 +217,8 @@ def letter_update(*, letter: Letter, content: LetterContent, revision: int, acto
 
 
 def _issue(letter: Letter, actor: Scope) -> None:
-    """What issuing triggers in indemnities: the allocation is covered, the rules locked."""
+    """What issuing triggers: in indemnities the allocation is covered and the rules locked;
+    then the signed PDF."""
     allocation = Allocation.objects.filter(
         establishment_id=letter.establishment_id,
         school_year_id=letter.school_year_id,
@@ -241,6 +242,12 @@ def _issue(letter: Letter, actor: Scope) -> None:
     rule_set = rule_set_for(letter.academie_id, letter.school_year)
     if rule_set is not None:
         rule_set_lock(rule_set=rule_set, actor=actor)
+    from missions.tasks_pdf import render_and_send_letter_pdf
+
+    # The signed PDF is rendered, sealed, stored and emailed once the issue is committed.
+    dispatch_on_commit(
+        render_and_send_letter_pdf, academie_id=letter.academie_id, letter_id=letter.pk
+    )
 
 
 def _sign(
