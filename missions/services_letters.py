@@ -468,3 +468,38 @@ def letter_delete_draft(*, letter: Letter, actor: Scope) -> None:
         locked, actor=actor, verb="delete", summary=f"a supprimé le brouillon de {_name(locked)}"
     )
     locked.delete()
+
+
+@transaction.atomic
+def letter_pdf_resend(*, letter: Letter, actor: Scope) -> int:
+    """Send the signed PDF again to the recipients who have not received it (a refused address
+    corrected, a mail server back): the direction of the establishment or a DANE admin.
+    Returns how many recipients are waiting for it."""
+    from missions.models import LetterEmail
+    from missions.tasks_pdf import EVENT, render_and_send_letter_pdf
+
+    if letter.status != LetterStatus.ISSUED:
+        raise ValidationError("Seule une lettre émise a un PDF signé à envoyer.")
+    if not (
+        actor.academie_id == letter.academie_id
+        and (
+            actor.role == Role.DANE_ADMIN
+            or (actor.is_direction and letter.establishment_id in actor.establishment_ids)
+        )
+    ):
+        raise ValidationError(
+            "Seuls la direction de l’établissement et l’administration DANE renvoient la lettre."
+        )
+    waiting = LetterEmail.objects.filter(letter=letter, event_key=EVENT, sent_at__isnull=True)
+    count = waiting.count()
+    _record(
+        letter,
+        actor=actor,
+        verb="pdf_resend",
+        summary=f"a renvoyé la lettre signée de {_name(letter)} "
+        f"({', '.join(waiting.values_list('recipient', flat=True)) or 'destinataires restants'})",
+    )
+    dispatch_on_commit(
+        render_and_send_letter_pdf, academie_id=letter.academie_id, letter_id=letter.pk
+    )
+    return count

@@ -368,6 +368,19 @@ def a_issued_letter(ctx: Ctx) -> Any:
     return ctx.once("a_issued_letter", build)
 
 
+def a_letter_with_pdf(ctx: Ctx) -> Any:
+    """A's issued letter with its signed PDF stored (as the task stores it)."""
+
+    def build() -> object:
+        from missions.tasks_pdf import stored_pdf
+
+        letter = a_issued_letter(ctx)
+        stored_pdf(letter)
+        return letter
+
+    return ctx.once("a_letter_with_pdf", build)
+
+
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     """The editor's form as sent for A's draft, with a changed title and one more task."""
     from dataclasses import replace
@@ -660,6 +673,21 @@ REGISTRY: dict[str, UrlSpec] = {
         post=lambda ctx: {"reason": "Départ au 28 février."},
         out_of_scope=_letter_out_of_scope,
         note="Seule la direction de l’établissement prépare un avenant.",
+    ),
+    "missions:letter_pdf": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter_with_pdf(ctx).pk},
+        out_of_scope=_letter_out_of_scope,
+        note="Le PDF signé : qui peut voir la lettre le télécharge ; les autres ont 404.",
+    ),
+    "missions:letter_pdf_resend": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter_with_pdf(ctx).pk},
+        get=False,
+        post=lambda ctx: {},
+        out_of_scope=_letter_out_of_scope,
+        note="Seules la direction de l’établissement et l’administration DANE renvoient le "
+        "PDF ; les autres rôles sont refusés sans rien écrire.",
     ),
     # --- Lists of mission letters, the DAN's visa of many letters, the training (missions) ---
     "missions:letters": UrlSpec(
