@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,6 @@ from missions.document import signed_document
 from missions.models import Letter, LetterSignature, SignatureKind
 from rupn.formatting import format_date
 from tenancy.roles import FEMININE_LABELS, MASCULINE_LABELS, Role
-
-# WeasyPrint tells each step of each render at INFO: not worth a line per letter in the logs.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "missions" / "pdf" / "letter.css"
 FONTS = {

@@ -126,5 +126,5 @@ def send_letter_emails(
 
 
 # Registered with the worker (autodiscovery imports `tasks` modules only).
-from missions.tasks_pdf import render_and_send_letter_pdf  # noqa: E402, F401
+import missions.tasks_pdf  # noqa: E402, F401
 from missions.tasks_referents import send_designation_email  # noqa: E402, F401
