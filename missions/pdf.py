@@ -130,32 +130,24 @@ def _timeline(letter: Letter) -> list[dict[str, str]]:
             target_type=letter._meta.label_lower,
             target_id=letter.pk,
         )
-        .exclude(verb="letter.update")
+        .exclude(verb__in=["letter.update", "letter.pdf_resend"])
         .select_related("actor")
         .order_by("created_at", "pk")
     )
     lines = []
     for event in events:
         actor = event.actor
+        what = VERBS.get(event.verb, event.summary)
+        if isinstance(event.after, dict) and event.after.get("état") == "issued":
+            what += " ; la lettre est émise"
         lines.append(
             {
-                "what": VERBS.get(event.verb, event.summary),
+                "what": what,
                 "who": (actor.full_name or actor.email) if actor else "La plateforme",
                 "role": _role_label(event.actor_role, actor.civility if actor else ""),
                 "when": format_date(event.created_at, time=True),
                 "ip": shorten_ip(event.ip) if event.ip else "",
                 "reason": event.reason,
-            }
-        )
-    if letter.issued_at:
-        lines.append(
-            {
-                "what": "Lettre émise",
-                "who": "La plateforme",
-                "role": "",
-                "when": format_date(letter.issued_at, time=True),
-                "ip": "",
-                "reason": "",
             }
         )
     return lines
