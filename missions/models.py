@@ -431,3 +431,34 @@ class VisaBatch(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * self.processed / self.total)
+
+
+def letter_pdf_path(instance: LetterPdf, filename: str) -> str:
+    """Where a letter's PDF is stored: one folder per académie and school year."""
+    return f"lettres/{instance.academie.code}/{instance.letter.school_year.start_year}/{filename}"
+
+
+class LetterPdf(models.Model):
+    """The signed PDF of an issued letter (an amendment has its own), stored once through the
+    storage API, with its SHA-256 and size; `sealed` once the académie's seal is applied."""
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    letter = models.OneToOneField(
+        Letter, verbose_name="lettre", on_delete=models.PROTECT, related_name="pdf"
+    )
+    file = models.FileField("fichier", upload_to=letter_pdf_path, max_length=300)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)")
+    rendered_at = models.DateTimeField("produit le")
+    sealed = models.BooleanField("scellé", default=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "PDF de lettre de mission"
+        verbose_name_plural = "PDF de lettres de mission"
+
+    def __str__(self) -> str:
+        return f"PDF de la lettre {self.letter.reference}"

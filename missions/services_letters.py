@@ -217,7 +217,8 @@ def letter_update(*, letter: Letter, content: LetterContent, revision: int, acto
 
 
 def _issue(letter: Letter, actor: Scope) -> None:
-    """What issuing triggers in indemnities: the allocation is covered, the rules locked."""
+    """What issuing triggers: in indemnities the allocation is covered and the rules locked;
+    then the signed PDF."""
     allocation = Allocation.objects.filter(
         establishment_id=letter.establishment_id,
         school_year_id=letter.school_year_id,
@@ -241,6 +242,12 @@ def _issue(letter: Letter, actor: Scope) -> None:
     rule_set = rule_set_for(letter.academie_id, letter.school_year)
     if rule_set is not None:
         rule_set_lock(rule_set=rule_set, actor=actor)
+    from missions.tasks_pdf import render_and_send_letter_pdf
+
+    # The signed PDF is rendered, sealed, stored and emailed once the issue is committed.
+    dispatch_on_commit(
+        render_and_send_letter_pdf, academie_id=letter.academie_id, letter_id=letter.pk
+    )
 
 
 def _sign(
@@ -461,3 +468,38 @@ def letter_delete_draft(*, letter: Letter, actor: Scope) -> None:
         locked, actor=actor, verb="delete", summary=f"a supprimé le brouillon de {_name(locked)}"
     )
     locked.delete()
+
+
+@transaction.atomic
+def letter_pdf_resend(*, letter: Letter, actor: Scope) -> int:
+    """Send the signed PDF again to the recipients who have not received it (a refused address
+    corrected, a mail server back): the direction of the establishment or a DANE admin.
+    Returns how many recipients are waiting for it."""
+    from missions.models import LetterEmail
+    from missions.tasks_pdf import EVENT, render_and_send_letter_pdf
+
+    if letter.status != LetterStatus.ISSUED:
+        raise ValidationError("Seule une lettre émise a un PDF signé à envoyer.")
+    if not (
+        actor.academie_id == letter.academie_id
+        and (
+            actor.role == Role.DANE_ADMIN
+            or (actor.is_direction and letter.establishment_id in actor.establishment_ids)
+        )
+    ):
+        raise ValidationError(
+            "Seuls la direction de l’établissement et l’administration DANE renvoient la lettre."
+        )
+    waiting = LetterEmail.objects.filter(letter=letter, event_key=EVENT, sent_at__isnull=True)
+    count = waiting.count()
+    _record(
+        letter,
+        actor=actor,
+        verb="pdf_resend",
+        summary=f"a renvoyé la lettre signée de {_name(letter)} "
+        f"({', '.join(waiting.values_list('recipient', flat=True)) or 'destinataires restants'})",
+    )
+    dispatch_on_commit(
+        render_and_send_letter_pdf, academie_id=letter.academie_id, letter_id=letter.pk
+    )
+    return count

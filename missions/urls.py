@@ -33,6 +33,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lettres/<int:pk>/", views_letters.letter_page, name="letter"),
     path("lettres/<int:pk>/action/", views_letters.letter_act, name="letter_act"),
     path("lettres/<int:pk>/avenant/", views_letters.letter_amend_view, name="letter_amend"),
+    path("lettres/<int:pk>/pdf/", views_letters.letter_pdf, name="letter_pdf"),
+    path(
+        "lettres/<int:pk>/pdf/renvoyer/",
+        views_letters.letter_pdf_resend_view,
+        name="letter_pdf_resend",
+    ),
     # The direction's letters of an establishment (views_principal)
     path(
         "lettres/etablissement/<int:establishment_pk>/<int:start_year>/",

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_for, history_lines
-from missions.models import Letter, LetterEmail, LetterStatus, SignatureKind
+from missions.models import Letter, LetterEmail, LetterPdf, LetterStatus, SignatureKind
 from missions.reauth import has_totp, reauthenticate, signing_context
 from missions.selectors_letters import (
     documents_of,
@@ -18,7 +18,7 @@ from missions.selectors_letters import (
     signatures_of,
     with_letter_relations,
 )
-from missions.services_letters import letter_amend, letter_transition
+from missions.services_letters import letter_amend, letter_pdf_resend, letter_transition
 from missions.workflow import TRANSITIONS, Actor, acts_as, allowed_transitions, status_label
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
@@ -67,6 +67,11 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
         if not scope or scope.role != "rupn"
         else []
     )
+    pdf = LetterPdf.objects.filter(letter=letter).first()
+    may_resend = letter.status == LetterStatus.ISSUED and (
+        scope.role == Role.DANE_ADMIN
+        or (scope.is_direction and letter.establishment_id in scope.establishment_ids)
+    )
     return render(
         request,
         "missions/letter_detail.html",
@@ -85,6 +90,8 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions if len(versions) > 1 else [],
             "with_totp": has_totp(request),
             "failed_emails": failed_emails,
+            "pdf": pdf,
+            "may_resend_pdf": may_resend and any(e.event == "pdf" for e in failed_emails),
             "history": history_lines(history_for(scope, targets=versions).select_related("actor")),
         },
     )
@@ -153,3 +160,40 @@ def letter_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
         "vigueur jusqu’à l’émission de l’avenant.",
     )
     return redirect("missions:letter", pk=amendment.pk)
+
+
+@role_required(*Role)
+def letter_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The signed PDF of the letter, for whoever may see the letter, under its clear name."""
+    from missions.pdf import file_name
+
+    letter = get_letter_for(request_scope(request), pk)
+    pdf = LetterPdf.objects.filter(letter=letter).first()
+    if pdf is None:
+        raise Http404("Le PDF de cette lettre n’est pas encore prêt.")
+    return FileResponse(
+        pdf.file.open("rb"),
+        as_attachment=True,
+        filename=file_name(letter),
+        content_type="application/pdf",
+    )
+
+
+@role_required(*Role)
+@require_POST
+def letter_pdf_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = request_scope(request)
+    letter = get_letter_for(scope, pk)
+    try:
+        count = letter_pdf_resend(letter=letter, actor=scope)  # type: ignore[arg-type]
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"La lettre signée est renvoyée aux {count} destinataire(s) qui ne l’ont pas reçue."
+            if count
+            else "La lettre signée est renvoyée aux destinataires qui ne l’ont pas reçue.",
+        )
+    return redirect("missions:letter", pk=letter.pk)

@@ -8,12 +8,12 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from tenancy.roles import Role
 from tenancy.scope import Scope
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse | StreamingHttpResponse])
 
 
 def request_scope(request: HttpRequest) -> Scope:
@@ -31,7 +31,9 @@ def role_required(*roles: Role) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, *args: Any, **kwargs: Any
+        ) -> HttpResponse | StreamingHttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             scope: Scope | None = getattr(request, "scope", None)

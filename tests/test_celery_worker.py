@@ -208,3 +208,35 @@ def test_worker_tells_the_referent_that_their_letter_awaits_them(redis_worker: N
     assert [m.to for m in mail.outbox if "lettre de mission" in m.subject] == [
         [world.rupn.user.email]
     ]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_stores_the_signed_pdf_and_emails_it(redis_worker: None) -> None:
+    import io
+
+    import pypdf
+
+    from missions.models import LetterPdf, LetterStatus
+    from tests.factories import POITIERS_DEPARTEMENTS, make_world
+    from tests.missions.letters import advance, draft_letter, publish_template
+
+    world = make_world(name="Poitiers", code="13", departements=POITIERS_DEPARTEMENTS)
+    world.establishment.email = ""
+    world.establishment.save(update_fields=["email"])
+    publish_template(world)
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+
+    def mailed() -> bool:
+        return len([m for m in mail.outbox if m.attachments]) >= 2
+
+    assert _wait_for(mailed, timeout=60), "le worker n’a pas envoyé la lettre signée à temps"
+    stored = LetterPdf.objects.get(letter=letter)
+    pdf = stored.file.read()
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert letter.reference in text and "250,00" in text
+    with_pdf = [m for m in mail.outbox if m.attachments]
+    referent = [m for m in with_pdf if m.to == [world.rupn.user.email]]
+    assert len(referent) == 1
+    name, content, kind = referent[0].attachments[0]
+    assert kind == "application/pdf" and content == pdf and name.endswith("-martin.pdf")

@@ -380,6 +380,19 @@ def pdf_check_upload(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def a_letter_with_pdf(ctx: Ctx) -> Any:
+    """A's issued letter with its signed PDF stored (as the task stores it)."""
+
+    def build() -> object:
+        from missions.tasks_pdf import stored_pdf
+
+        letter = a_issued_letter(ctx)
+        stored_pdf(letter)
+        return letter
+
+    return ctx.once("a_letter_with_pdf", build)
+
+
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     """The editor's form as sent for A's draft, with a changed title and one more task."""
     from dataclasses import replace
@@ -689,6 +702,21 @@ REGISTRY: dict[str, UrlSpec] = {
         kwargs={"reference": lambda ctx: a_letter(ctx).reference},
         cross_tenant="no_leak",
         note="Page publique (code QR de la lettre) : une lettre non émise est « inconnue ».",
+    ),
+    "missions:letter_pdf": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter_with_pdf(ctx).pk},
+        out_of_scope=_letter_out_of_scope,
+        note="Le PDF signé : qui peut voir la lettre le télécharge ; les autres ont 404.",
+    ),
+    "missions:letter_pdf_resend": UrlSpec(
+        roles=ALL_ROLES,
+        kwargs={"pk": lambda ctx: a_letter_with_pdf(ctx).pk},
+        get=False,
+        post=lambda ctx: {},
+        out_of_scope=_letter_out_of_scope,
+        note="Seules la direction de l’établissement et l’administration DANE renvoient le "
+        "PDF ; les autres rôles sont refusés sans rien écrire.",
     ),
     # --- Lists of mission letters, the DAN's visa of many letters, the training (missions) ---
     "missions:letters": UrlSpec(

@@ -42,3 +42,21 @@ def test_every_state_in_both_academies_and_years_and_loading_again_adds_nothing(
     count = Letter.objects.count()
     call_command("load_demo", stdout=StringIO())
     assert Letter.objects.count() == count
+
+
+def test_the_demo_issued_letters_get_their_pdfs_through_the_task(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    from missions.models import LetterPdf
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
+    issued = Letter.objects.filter(status=LetterStatus.ISSUED)
+    assert issued.exists()
+    assert set(LetterPdf.objects.values_list("letter_id", flat=True)) == set(
+        issued.values_list("pk", flat=True)
+    )
+    with_pdf = [m for m in mail.outbox if m.attachments]
+    assert with_pdf and all(m.attachments[0][2] == "application/pdf" for m in with_pdf)

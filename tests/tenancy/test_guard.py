@@ -26,6 +26,7 @@ from indemnities.models import (
 from missions.models import (
     Letter,
     LetterEmail,
+    LetterPdf,
     LetterSignature,
     LetterTemplate,
     TemplateSection,
@@ -59,6 +60,7 @@ TENANT_MODELS = [
     LetterSignature,
     LetterEmail,
     VisaBatch,
+    LetterPdf,
 ]
 
 

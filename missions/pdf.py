@@ -1,0 +1,214 @@
+"""The PDF of an issued letter, rendered with WeasyPrint from its signed document.
+
+What the PDF shows is the document the signatures cover (`missions.document`), laid out as the
+académie's official letter, then a proof page (dossier de preuve): the letter's history from
+the audit log, the SHA-256 each signature covered, the IP addresses shortened.
+
+The fonts and the compiled stylesheet are loaded once per process and reused by every render.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from audit.models import AuditEvent
+from missions.document import signed_document
+from missions.models import Letter, LetterSignature, SignatureKind
+from rupn.formatting import format_date
+from tenancy.roles import FEMININE_LABELS, MASCULINE_LABELS, Role
+
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "missions" / "pdf" / "letter.css"
+FONTS = {
+    ("normal", "400"): "Marianne-Regular.woff2",
+    ("italic", "400"): "Marianne-Regular_Italic.woff2",
+    ("normal", "700"): "Marianne-Bold.woff2",
+    ("italic", "700"): "Marianne-Bold_Italic.woff2",
+    ("normal", "300"): "Marianne-Light.woff2",
+}
+# Tagged for accessibility, archival variant: both are accepted by WeasyPrint 70.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+
+VERBS = {
+    "letter.create": "Lettre préparée",
+    "letter.update": "Lettre modifiée",
+    "letter.send": "Lettre envoyée au référent",
+    "letter.request_changes": "Modifications demandées",
+    "letter.sign_referent": "Signature du référent",
+    "letter.sign_principal": "Signature du chef d’établissement",
+    "letter.visa": "Visa du délégué académique au numérique",
+    "letter.withdraw": "Lettre retirée, signatures annulées",
+    "letter.amend": "Avenant préparé",
+}
+
+
+def _font_faces() -> str:
+    rules = []
+    for (style, weight), name in FONTS.items():
+        found = finders.find(f"dsfr/dist/fonts/{name}")
+        if not found:
+            continue
+        url = Path(str(found)).resolve().as_uri()
+        rules.append(
+            "@font-face { font-family: Marianne; "
+            f"src: url('{url}') format('woff2'); font-style: {style}; font-weight: {weight}; }}"
+        )
+    return "\n".join(rules)
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> CSS:
+    text = _font_faces() + "\n" + STYLESHEET.read_text(encoding="utf-8")
+    return CSS(string=text, font_config=_font_config())
+
+
+def verification_url(reference: str) -> str:
+    return settings.SITE_URL + reverse("missions:verify_reference", args=[reference])
+
+
+def qr_data_uri(text: str) -> str:
+    svg = segno.make(text, error="m").svg_inline(scale=4, border=0)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def shorten_ip(value: str | None) -> str:
+    """What the RGPD register allows: an IPv4 without its last octet, an IPv6 to its /48."""
+    if not value:
+        return "—"
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return "—"
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:3] + ["x"])
+    network = ipaddress.ip_network(f"{address}/48", strict=False)
+    return f"{network.network_address}/48"
+
+
+def _role_label(role: str, civility: str) -> str:
+    try:
+        labels = FEMININE_LABELS if civility == "mme" else MASCULINE_LABELS
+        return labels[Role(role)]
+    except ValueError:
+        return "administration de la plateforme" if not role else role
+
+
+def file_name(letter: Letter) -> str:
+    """`lettre-mission-2025-2026-0860021F-dupont.pdf` (an amendment says so)."""
+    last = slugify(letter.referent.user.last_name or letter.referent.user.email.split("@")[0])
+    year = letter.school_year.label.replace("–", "-").replace(" ", "")
+    suffix = f"-avenant-{letter.reference[-5:].lower()}" if letter.supersedes_id else ""
+    return f"lettre-mission-{year}-{letter.establishment.uai}-{last}{suffix}.pdf"
+
+
+def _timeline(letter: Letter) -> list[dict[str, str]]:
+    events = (
+        AuditEvent.objects.filter(
+            academie_id=letter.academie_id,
+            target_type=letter._meta.label_lower,
+            target_id=letter.pk,
+        )
+        .exclude(verb__in=["letter.update", "letter.pdf_resend"])
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+    lines = []
+    for event in events:
+        actor = event.actor
+        what = VERBS.get(event.verb, event.summary)
+        if isinstance(event.after, dict) and event.after.get("état") == "issued":
+            what += " ; la lettre est émise"
+        lines.append(
+            {
+                "what": what,
+                "who": (actor.full_name or actor.email) if actor else "La plateforme",
+                "role": _role_label(event.actor_role, actor.civility if actor else ""),
+                "when": format_date(event.created_at, time=True),
+                "ip": shorten_ip(event.ip) if event.ip else "",
+                "reason": event.reason,
+            }
+        )
+    return lines
+
+
+def letter_context(letter: Letter) -> dict[str, Any]:
+    document = signed_document(letter)
+    signatures = list(
+        LetterSignature.objects.filter(letter=letter, voided_at__isnull=True)
+        .select_related("signer")
+        .order_by("signed_at", "pk")
+    )
+    by_kind = {s.kind: s for s in signatures}
+    kinds = [SignatureKind.REFERENT, SignatureKind.PRINCIPAL]
+    if document.get("visa_dan_requis") or SignatureKind.DAN_VISA in by_kind:
+        kinds.append(SignatureKind.DAN_VISA)
+    titles = {
+        SignatureKind.REFERENT: "Le référent pour les usages pédagogiques du numérique",
+        SignatureKind.PRINCIPAL: "Le chef d’établissement",
+        SignatureKind.DAN_VISA: "Visa du délégué académique au numérique",
+    }
+    blocks = []
+    for kind in kinds:
+        signature = by_kind.get(kind)
+        blocks.append(
+            {
+                "title": titles[kind],
+                "name": signature.signer_name if signature else "",
+                "role": _role_label(signature.role, signature.signer.civility) if signature else "",
+                "when": format_date(signature.signed_at, time=True) if signature else "",
+            }
+        )
+    proofs = [
+        {
+            "kind": s.get_kind_display(),
+            "name": s.signer_name,
+            "when": format_date(s.signed_at, time=True),
+            "sha256": s.content_sha256,
+            "ip": shorten_ip(s.ip_address),
+            "confirmation": s.reauthenticated_with,
+        }
+        for s in signatures
+    ]
+    url = verification_url(letter.reference)
+    return {
+        "doc": document,
+        "letter": letter,
+        "blocks": blocks,
+        "proofs": proofs,
+        "timeline": _timeline(letter),
+        "verify_url": url,
+        "qr": qr_data_uri(url),
+        "sha256": letter.signed_sha256,
+        "issued": format_date(letter.issued_at or timezone.now()),
+        "rendered": format_date(timezone.now(), time=True),
+        "annexes": [s for s in document["sections"] if s["nature"] == "annex"],
+        "body_sections": [s for s in document["sections"] if s["nature"] != "annex"],
+    }
+
+
+def render_letter_pdf(letter: Letter) -> bytes:
+    """The PDF of an issued (or at least signed) letter, from its signed document."""
+    html = render_to_string("missions/pdf/letter.html", letter_context(letter))
+    document = HTML(string=html, base_url=str(STYLESHEET.parent)).render(
+        stylesheets=[_stylesheet()], font_config=_font_config(), **PDF_OPTIONS
+    )
+    pdf: bytes = document.write_pdf(**PDF_OPTIONS)
+    return pdf

@@ -1,0 +1,123 @@
+"""The signed PDF of an issued letter: rendered, sealed and stored once, then emailed once to
+each recipient (the principals, the referent, the establishment's official address).
+
+A task run again (a retry, a worker that died before acknowledging) finds the stored PDF and
+the `LetterEmail` rows already sent, and does neither twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
+from missions.models import Letter, LetterEmail, LetterPdf, LetterStatus
+from missions.tasks import _claim
+from rupn.tasks import AcademieTask
+from tenancy.roles import Role
+
+logger = logging.getLogger(__name__)
+
+EVENT = "pdf"
+
+
+def pdf_recipients(letter: Letter) -> list[str]:
+    principals = Membership.objects.active().filter(
+        academie_id=letter.academie_id, role=Role.PRINCIPAL, establishments=letter.establishment_id
+    )
+    chosen = [letter.referent.user.email, letter.establishment.email]
+    chosen += list(principals.values_list("user__email", flat=True))
+    return sorted({address.lower() for address in chosen if address})
+
+
+def stored_pdf(letter: Letter) -> LetterPdf:
+    """The letter's PDF, rendered, sealed and stored if it is not yet."""
+    existing = LetterPdf.objects.filter(letter=letter).first()
+    if existing is not None:
+        return existing
+    from missions.pdf import file_name, render_letter_pdf
+    from missions.seal import seal_pdf
+
+    pdf = seal_pdf(render_letter_pdf(letter), academie=letter.academie, reference=letter.reference)
+    row = LetterPdf(
+        academie_id=letter.academie_id,
+        letter=letter,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        rendered_at=timezone.now(),
+        sealed=pdf.count(b"/ByteRange") > 0,
+    )
+    try:
+        with transaction.atomic():
+            row.file.save(file_name(letter), ContentFile(pdf), save=False)
+            row.save()
+    except IntegrityError:
+        # Another run stored it meanwhile: keep theirs, drop this file.
+        row.file.delete(save=False)
+        return LetterPdf.objects.get(letter=letter)
+    return row
+
+
+@shared_task(base=AcademieTask, bind=True, acks_late=True, **MAIL_RETRIES)
+def render_and_send_letter_pdf(
+    self: AcademieTask, *, academie_id: int, letter_id: int
+) -> dict[str, int]:
+    """Store the issued letter's sealed PDF, then email it to whoever has not received it."""
+    letter = (
+        Letter.objects.select_related(
+            "academie", "establishment", "school_year", "referent__user", "supersedes"
+        )
+        .filter(pk=letter_id, academie_id=academie_id, status=LetterStatus.ISSUED)
+        .first()
+    )
+    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    if letter is None:
+        return counts
+    row = stored_pdf(letter)
+    with row.file.open("rb") as handle:
+        pdf = handle.read()
+    from missions.pdf import file_name
+
+    link = settings.SITE_URL + reverse("missions:letter", args=[letter.pk])
+    context = {"letter": letter, "link": link, "academie": letter.academie}
+    subject = (
+        f"[RUPN] Votre lettre de mission {letter.school_year.label} signée – {letter.reference}"
+    )
+    text = render_to_string("missions/email/letter_pdf.txt", context)
+    html = render_to_string("missions/email/letter_pdf.html", context)
+    for address in pdf_recipients(letter):
+        claimed = _claim(letter, EVENT, EVENT, address)
+        if claimed is None:
+            counts["skipped"] += 1
+            continue
+        message = EmailMultiAlternatives(subject, text, None, [address])
+        message.attach_alternative(html, "text/html")
+        message.attach(file_name(letter), pdf, "application/pdf")
+        try:
+            message.send()
+        except TEMPORARY_MAIL_ERRORS as exc:
+            if self.request.retries >= (self.max_retries or 0):
+                LetterEmail.objects.filter(pk=claimed.pk).update(
+                    error=f"Envoi impossible après plusieurs essais : {exc}"[:1000]
+                )
+            raise
+        except Exception as exc:
+            logger.exception("Letter PDF email %s could not be sent", claimed.pk)
+            LetterEmail.objects.filter(pk=claimed.pk).update(
+                error=f"Envoi impossible : {exc}"[:1000]
+            )
+            counts["failed"] += 1
+            continue
+        LetterEmail.objects.filter(pk=claimed.pk).update(sent_at=timezone.now(), error="")
+        counts["sent"] += 1
+    return counts

@@ -1,0 +1,174 @@
+"""The signed PDF of an issued letter: rendered, stored once, emailed once to each recipient,
+resent to whoever did not get it, downloadable by those who may see the letter."""
+
+from __future__ import annotations
+
+import io
+import smtplib
+
+import pypdf
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from missions.models import LetterEmail, LetterPdf, LetterStatus
+from missions.pdf import shorten_ip
+from missions.tasks_pdf import render_and_send_letter_pdf
+from tests.conftest import client_acting_as
+from tests.indemnities.allocations.conftest import add_referent
+from tests.missions.letters import advance, draft_letter, publish_template
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NNBSP = "\u202f"
+
+
+@pytest.fixture
+def world(poitiers):
+    publish_template(poitiers)
+    return poitiers
+
+
+def _text(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text.replace(NNBSP, " ").replace("\u00a0", " ")
+
+
+def _pdf_emails() -> list[mail.EmailMessage]:
+    return [m for m in mail.outbox if m.attachments]
+
+
+def test_issuing_stores_the_signed_pdf_and_emails_it(world):
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    stored = LetterPdf.objects.get(letter=letter)
+    assert stored.file.name is not None
+    assert stored.file.name.endswith(
+        f"/lettre-mission-{letter.school_year.label}-{world.establishment.uai}-martin.pdf"
+    )
+    assert stored.file.name.startswith(f"lettres/{world.academie.code}/")
+    pdf = stored.file.read()
+    assert pdf.startswith(b"%PDF") and stored.size == len(pdf)
+    text = _text(pdf)
+    assert world.rupn.user.formal_name in text
+    assert "accompagne les enseignants dans les usages du numérique" in text
+    assert "1 250,00 €" in text
+    assert letter.reference in text
+    assert "Dossier de preuve" in text and letter.signed_sha256 in text
+    assert "192.0.2.x" in text and "192.0.2.10" not in text  # shortened addresses
+    assert "page 1 / " in text
+    metadata = pypdf.PdfReader(io.BytesIO(pdf)).metadata
+    assert metadata is not None and letter.reference in (metadata.subject or "")
+
+    sent = _pdf_emails()
+    recipients = sorted(address for m in sent for address in m.to)
+    assert recipients == sorted(
+        [world.rupn.user.email, world.principal.user.email, world.establishment.email]
+    )
+    name, content, kind = sent[0].attachments[0]
+    assert name == str(stored.file.name).rsplit("/", 1)[1] and kind == "application/pdf"
+    assert content == pdf
+    assert isinstance(sent[0], mail.EmailMultiAlternatives)
+    html, html_kind = sent[0].alternatives[0]
+    assert html_kind == "text/html" and 'lang="fr"' in str(html)
+    assert letter.reference in sent[0].body
+
+
+def test_running_the_task_again_stores_and_sends_nothing_twice(world):
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    first = LetterPdf.objects.get(letter=letter)
+    count = len(_pdf_emails())
+    result = render_and_send_letter_pdf.apply(
+        kwargs={"academie_id": letter.academie_id, "letter_id": letter.pk}
+    ).get()
+    assert result == {"sent": 0, "skipped": count, "failed": 0}
+    assert len(_pdf_emails()) == count
+    assert LetterPdf.objects.filter(letter=letter).get().file.name == first.file.name
+
+
+def test_a_refused_recipient_is_recorded_and_resend_sends_only_to_them(world, monkeypatch):
+    refused = world.establishment.email
+    original = mail.EmailMultiAlternatives.send
+
+    def refuse(self, *args, **kwargs):
+        if self.attachments and refused in self.to:
+            raise smtplib.SMTPRecipientsRefused({refused: (550, b"No such user")})
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    row = LetterEmail.objects.get(letter=letter, event_key="pdf", recipient=refused)
+    assert row.sent_at is None and "No such user" in row.error
+
+    client = client_acting_as(world.principal)
+    page = client.get(reverse("missions:letter", args=[letter.pk])).content.decode()
+    assert "No such user" in page and "Renvoyer" in page
+    assert "Télécharger la lettre signée (PDF)" in page
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", original)
+    mail.outbox.clear()
+    response = client.post(reverse("missions:letter_pdf_resend", args=[letter.pk]))
+    assert response.status_code == 302
+    assert [m.to for m in _pdf_emails()] == [[refused]]
+    row.refresh_from_db()
+    assert row.sent_at is not None and row.error == ""
+
+
+def test_a_referent_may_not_resend(world):
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    mail.outbox.clear()
+    client_acting_as(world.rupn).post(reverse("missions:letter_pdf_resend", args=[letter.pk]))
+    assert mail.outbox == []
+
+
+def test_an_issued_letter_without_its_pdf_says_it_is_coming(world, monkeypatch):
+    monkeypatch.setattr("missions.tasks_pdf.render_and_send_letter_pdf.apply_async", lambda **k: 0)
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    page = client_acting_as(world.rupn).get(reverse("missions:letter", args=[letter.pk]))
+    assert "PDF en préparation" in page.content.decode()
+    url = reverse("missions:letter_pdf", args=[letter.pk])
+    assert client_acting_as(world.rupn).get(url).status_code == 404
+
+
+def test_download_for_those_who_see_the_letter(world, bordeaux):
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    url = reverse("missions:letter_pdf", args=[letter.pk])
+    stored = LetterPdf.objects.get(letter=letter)
+    for member in (world.rupn, world.principal, world.dane_admin):
+        response = client_acting_as(member).get(url)
+        assert response.status_code == 200, member
+        assert response["Content-Type"] == "application/pdf"
+        assert str(stored.file.name).rsplit("/", 1)[1] in response["Content-Disposition"]
+        assert b"".join(response.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    colleague = add_referent(world.establishment, "collegue.poitiers@test.fr")
+    assert client_acting_as(colleague).get(url).status_code == 404
+    assert client_acting_as(bordeaux.dane_admin).get(url).status_code == 404
+    assert client_acting_as(bordeaux.principal).get(url).status_code == 404
+
+
+def test_an_amendment_gets_its_own_pdf(world):
+    from accounts.scopes import scope_for
+    from missions.services_letters import letter_amend
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    amendment = letter_amend(
+        letter=letter, reason="Départ au 28 février.", actor=scope_for(world.principal)
+    )
+    amendment = advance(amendment, world, until=LetterStatus.ISSUED)
+    first, second = (LetterPdf.objects.get(letter=x) for x in (letter, amendment))
+    assert first.file.name != second.file.name and first.sha256 != second.sha256
+    text = _text(second.file.read())
+    assert f"Avenant à la lettre {letter.reference}" in text
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("192.0.2.10", "192.0.2.x"),
+        ("2001:db8:1234:5678::1", "2001:db8:1234::/48"),
+        (None, "—"),
+        ("pas une adresse", "—"),
+    ],
+)
+def test_ip_addresses_are_shortened(address, shown):
+    assert shorten_ip(address) == shown
