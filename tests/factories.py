@@ -107,6 +107,10 @@ class AcademieWorld:
 
 def make_world(*, name: str, code: str, departements: dict[str, str]) -> AcademieWorld:
     academie = make_academie(name=name, code=code, departements=departements)
+    # Its sealing certificate (in the run's temporary folder), for the PDFs of issued letters.
+    from missions.seal_demo import write_demo_seals
+
+    write_demo_seals([academie], force=False)
     deps = list(academie.departements.order_by("code"))
     establishment = make_establishment(
         academie=academie, departement=deps[0], name=f"Collège Jean Moulin ({name})"

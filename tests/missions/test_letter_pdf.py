@@ -59,6 +59,12 @@ def test_issuing_stores_the_signed_pdf_and_emails_it(world):
     assert "page 1 / " in text
     metadata = pypdf.PdfReader(io.BytesIO(pdf)).metadata
     assert metadata is not None and letter.reference in (metadata.subject or "")
+    # Sealed with the académie's certificate: the verifier says it is the issued letter.
+    from missions.seal import verify_pdf
+
+    check = verify_pdf(pdf)
+    assert stored.sealed and check.authentic, check
+    assert check.reference == letter.reference and check.academie_code == world.academie.code
 
     sent = _pdf_emails()
     recipients = sorted(address for m in sent for address in m.to)
