@@ -18,6 +18,7 @@ from establishments.models import Academie, SchoolYear
 from indemnities.selectors_allocations import referents_of
 from missions.content import LetterContent
 from missions.models import Letter, LetterStatus, SectionKind
+from missions.selectors import published_template_of
 from missions.selectors_letters import templates_with_parts
 from missions.services_letters import (
     SigningContext,
@@ -25,7 +26,6 @@ from missions.services_letters import (
     letter_create,
     letter_transition,
     letter_update,
-    published_template_of,
 )
 
 DEMO_SIGNING = SigningContext(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -181,12 +181,3 @@ def document_verifies(letter: Letter) -> bool:
 
 def signed_text(document: Mapping[str, Any]) -> str:
     return canonical_bytes(document).decode("utf-8")
-
-
-def task_keys(documents: Iterable[Mapping[str, Any]]) -> set[str]:
-    return {
-        task["cle"]
-        for document in documents
-        for section in document["sections"]
-        for task in section.get("taches", ())
-    }

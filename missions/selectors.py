@@ -27,14 +27,20 @@ def get_template_for(scope: Scope | None, pk: int | str) -> LetterTemplate:
         raise Http404("Trame introuvable.") from exc
 
 
-def published_template(scope: Scope, school_year: SchoolYear) -> LetterTemplate | None:
-    """The version letters of the year are made on now: the latest published one."""
+def published_template_of(academie_id: int, school_year: SchoolYear) -> LetterTemplate | None:
+    """The version letters of the year are made on now: the académie's latest published one."""
     return (
-        templates_visible_to(scope)
-        .filter(school_year=school_year, status=TemplateStatus.PUBLISHED)
+        LetterTemplate.objects.filter(
+            academie_id=academie_id, school_year=school_year, status=TemplateStatus.PUBLISHED
+        )
         .order_by("-version")
         .first()
     )
+
+
+def published_template(scope: Scope, school_year: SchoolYear) -> LetterTemplate | None:
+    """The same, for a person: every role of the académie reads its published templates."""
+    return published_template_of(scope.academie_id, school_year)
 
 
 def template_task_keys(template: LetterTemplate) -> frozenset[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from accounts.models import Membership
+from accounts.models import Civility, Membership
 from establishments.models import Establishment, SchoolYear
 from indemnities.models import Allocation
 from missions.content import LetterContent
@@ -92,7 +92,7 @@ def principals_of(establishment_ids: Iterable[int]) -> dict[int, str]:
         .values_list("establishments", "user__civility", "user__first_name", "user__last_name")
     )
     for establishment_id, civility, first, last in memberships:
-        civility_label = {"mme": "Mme", "m": "M."}.get(civility, "")
+        civility_label = Civility(civility).label if civility else ""
         names[establishment_id].append(" ".join(p for p in (civility_label, first, last) if p))
     return {pk: " et ".join(n) for pk, n in names.items()}
 

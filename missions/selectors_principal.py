@@ -15,8 +15,8 @@ from establishments.models import Establishment, SchoolYear
 from indemnities.selectors_allocations import AllocationPage, allocation_page
 from missions.content import LetterContent, sections_of
 from missions.models import Letter, LetterTemplate, SectionKind
+from missions.selectors import published_template_of
 from missions.selectors_letters import latest_letters_of, templates_with_parts
-from missions.services_letters import published_template_of
 from missions.services_referents import previous_year_of
 from tenancy.scope import Scope
 

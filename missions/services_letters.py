@@ -33,9 +33,8 @@ from missions.models import (
     Letter,
     LetterSignature,
     LetterStatus,
-    LetterTemplate,
-    TemplateStatus,
 )
+from missions.selectors import published_template_of
 from missions.selectors_letters import document_of, templates_with_parts
 from missions.workflow import TRANSITIONS, Transition, acts_as
 from rupn.formatting import format_date
@@ -85,16 +84,6 @@ def _record(
         summary=f"{summary} ({_where(letter)})",
         reason=reason,
         **extra,  # type: ignore[arg-type]
-    )
-
-
-def published_template_of(academie_id: int, school_year: SchoolYear) -> LetterTemplate | None:
-    return (
-        LetterTemplate.objects.filter(
-            academie_id=academie_id, school_year=school_year, status=TemplateStatus.PUBLISHED
-        )
-        .order_by("-version")
-        .first()
     )
 
 

@@ -27,12 +27,12 @@ from indemnities.selectors_allocations import referents_of
 from indemnities.services.allocations import allocation_set
 from missions.content import LetterContent, renew_content
 from missions.models import Letter, LetterStatus
+from missions.selectors import published_template_of
 from missions.selectors_letters import latest_letters_of, templates_with_parts
 from missions.services_letters import (
     letter_create,
     letter_delete_draft,
     letter_update,
-    published_template_of,
 )
 from rupn.formatting import format_euros
 from rupn.tasks import dispatch_on_commit

@@ -58,7 +58,7 @@ def recipients(letter: Letter, notify: Notify) -> list[str]:
     return sorted({address.lower() for address in chosen if address})
 
 
-def _claim(letter: Letter, event: str, event_key: str, recipient: str) -> LetterEmail | None:
+def claim_email(letter: Letter, event: str, event_key: str, recipient: str) -> LetterEmail | None:
     """The row for this email if it is still to send, created if needed; None if sent."""
     try:
         with transaction.atomic():
@@ -101,7 +101,7 @@ def send_letter_emails(
     text = render_to_string("missions/email/letter_step.txt", context)
     html = render_to_string("missions/email/letter_step.html", context)
     for address in recipients(letter, Notify(notify)):
-        row = _claim(letter, event, event_key, address)
+        row = claim_email(letter, event, event_key, address)
         if row is None:
             counts["skipped"] += 1
             continue

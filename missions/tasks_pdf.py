@@ -19,12 +19,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
 from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
 from missions.models import Letter, LetterEmail, LetterPdf, LetterStatus
-from missions.tasks import _claim
+from missions.tasks import claim_email, recipients
+from missions.workflow import Notify
 from rupn.tasks import AcademieTask
-from tenancy.roles import Role
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +31,11 @@ EVENT = "pdf"
 
 
 def pdf_recipients(letter: Letter) -> list[str]:
-    principals = Membership.objects.active().filter(
-        academie_id=letter.academie_id, role=Role.PRINCIPAL, establishments=letter.establishment_id
-    )
-    chosen = [letter.referent.user.email, letter.establishment.email]
-    chosen += list(principals.values_list("user__email", flat=True))
-    return sorted({address.lower() for address in chosen if address})
+    """The referent, the principals and the establishment's official address."""
+    chosen = recipients(letter, Notify.REFERENT) + recipients(letter, Notify.PRINCIPALS)
+    if letter.establishment.email:
+        chosen.append(letter.establishment.email)
+    return sorted({address.lower() for address in chosen})
 
 
 def stored_pdf(letter: Letter) -> LetterPdf:
@@ -96,7 +94,7 @@ def render_and_send_letter_pdf(
     text = render_to_string("missions/email/letter_pdf.txt", context)
     html = render_to_string("missions/email/letter_pdf.html", context)
     for address in pdf_recipients(letter):
-        claimed = _claim(letter, EVENT, EVENT, address)
+        claimed = claim_email(letter, EVENT, EVENT, address)
         if claimed is None:
             counts["skipped"] += 1
             continue
