@@ -34,6 +34,17 @@ from missions.models import (
     VisaBatch,
 )
 from rupn.tasks import AcademieTask
+from surveys.models import (
+    Answer,
+    Campaign,
+    Question,
+    QuestionOption,
+    Survey,
+    SurveyInvitation,
+    SurveyPage,
+    SurveyReminder,
+    SurveyResponse,
+)
 from tenancy.guard import ScopeError, TenantManager, academie_scope
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +72,15 @@ TENANT_MODELS = [
     LetterEmail,
     VisaBatch,
     LetterPdf,
+    Survey,
+    SurveyPage,
+    Question,
+    QuestionOption,
+    Campaign,
+    SurveyInvitation,
+    SurveyReminder,
+    SurveyResponse,
+    Answer,
 ]
 
 
