@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("etablissements/", include("establishments.urls")),
     path("indemnites/", include("indemnities.urls")),
+    path("enquetes/", include("surveys.urls")),
     path("", include("missions.urls")),  # /missions/… and /verifier/…
     path("", include("accounts.urls")),
 ]

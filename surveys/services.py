@@ -1,14 +1,15 @@
-"""Writes on surveys: creation from a definition (a blank survey, a seed, a copy)."""
+"""Writes on surveys: creation from a definition (a blank survey, a seed, a copy), publication."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import audit_record
 from establishments.models import SchoolYear
 from surveys.definition import Definition, survey_write_definition
-from surveys.models import Audience, Survey
+from surveys.models import Audience, Question, Survey, SurveyStatus
 from tenancy.scope import Scope
 
 
@@ -50,3 +51,25 @@ def survey_create(
         summary=f"a créé l’enquête « {survey.title} » {school_year.label}{origin}",
     )
     return survey
+
+
+@transaction.atomic
+def survey_publish(*, survey: Survey, actor: Scope) -> Survey:
+    """Freeze the survey's questions for its campaign (an empty survey is refused)."""
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.is_published:
+        return locked
+    if not Question.objects.filter(survey=locked).exists():
+        raise ValidationError("Une enquête sans question ne peut pas être publiée.")
+    locked.status = SurveyStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.published_by_id = actor.user_id
+    locked.save(update_fields=["status", "published_at", "published_by"])
+    audit_record(
+        actor=actor,
+        verb="survey.publish",
+        target=locked,
+        school_year_id=locked.school_year_id,
+        summary=f"a publié l’enquête « {locked.title} » {locked.school_year.label}",
+    )
+    return locked
