@@ -462,3 +462,77 @@ class LetterPdf(models.Model):
 
     def __str__(self) -> str:
         return f"PDF de la lettre {self.letter.reference}"
+
+
+class LetterPdfFailure(models.Model):
+    """Why an issued letter has no PDF yet, when producing it failed for a reason that waiting
+    will not mend (the académie's sealing certificate missing or unreadable): shown on the
+    letter's page until a new attempt succeeds."""
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    letter = models.OneToOneField(
+        Letter, verbose_name="lettre", on_delete=models.CASCADE, related_name="pdf_failure"
+    )
+    error = models.TextField("erreur")
+    attempts = models.PositiveSmallIntegerField("essais", default=1)
+    failed_at = models.DateTimeField("dernier échec le")
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "échec de production du PDF"
+        verbose_name_plural = "échecs de production du PDF"
+
+    def __str__(self) -> str:
+        return f"PDF de la lettre {self.letter_id} : {self.error[:60]}"
+
+
+class SealCertificate(models.Model):
+    """An académie's sealing certificate, installed by a platform administrator: the PKCS#12
+    file and its passphrase, kept encrypted with the platform's secret (`missions.seal_store`).
+
+    One is current per académie; a replaced one is kept (`retired_at`), so that the letters it
+    sealed still verify as the académie's. Without any, the certificate file of `RUPN_SEAL_DIR`
+    is used (development, demo, configuration by files).
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    pkcs12 = models.BinaryField("fichier PKCS#12")
+    passphrase_encrypted = models.TextField("phrase secrète (chiffrée)", blank=True)
+    subject = models.CharField("titulaire", max_length=300)
+    issuer = models.CharField("émetteur", max_length=300)
+    serial_number = models.CharField("numéro de série", max_length=80)
+    fingerprint_sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    not_before = models.DateTimeField("valide à partir du")
+    not_after = models.DateTimeField("valide jusqu’au")
+    installed_at = models.DateTimeField("installé le", auto_now_add=True)
+    installed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="installé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    retired_at = models.DateTimeField("remplacé le", null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "certificat de sceau"
+        verbose_name_plural = "certificats de sceau"
+        ordering = ["academie", "-installed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academie"],
+                condition=models.Q(retired_at__isnull=True),
+                name="seal_certificate_one_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (jusqu’au {self.not_after:%d/%m/%Y})"

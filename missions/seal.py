@@ -7,8 +7,8 @@ authority every académie's certificate comes from, the only trust root of the c
 `manage.py seal_demo_ca` writes a demonstration CA and one certificate per académie.
 
 Loading a key is most of the cost of a seal: the signer is kept per process and per académie
-(and reloaded when its file changes). Renewing an académie's certificate means sealing its
-letters again (the check compares the seal's certificate with the académie's current one).
+(and reloaded when its file changes). A renewed certificate installed in the admin keeps the
+old one, retired: letters it sealed still pass as the académie's.
 
 The check (`verify_pdf`) reads the letter's reference in the PDF's metadata (`/Subject`, or
 `/Keywords`), where the renderer writes « Lettre de mission LM-… »; it passes only for a file
@@ -117,11 +117,52 @@ def _der() -> Any:
     return Encoding.DER
 
 
-def signer_for(code: str) -> signers.SimpleSigner:
-    """The académie's signer, loaded once per process (and again if its file changes)."""
-    path = certificate_path(code)
-    key = _file_key(path)
+def load_ca_certificate() -> Any:
+    """The platform's certificate authority, as a `cryptography` certificate."""
+    from cryptography import x509
+
+    _file_key(ca_path())
+    return x509.load_pem_x509_certificate(ca_path().read_bytes())
+
+
+def _installed_certificate(academie: Academie) -> Any:
+    """The académie's current certificate installed through the admin, if any."""
+    from missions.models import SealCertificate
+
+    return (
+        SealCertificate.objects.filter(academie_id=academie.pk, retired_at__isnull=True)
+        .only("pk", "pkcs12", "passphrase_encrypted", "subject")
+        .first()
+    )
+
+
+def signer_for(academie: Academie) -> signers.SimpleSigner:
+    """The académie's signer: its certificate installed through the admin, else its file in
+    RUPN_SEAL_DIR; loaded once per process (and again when either changes)."""
+    installed = _installed_certificate(academie)
     ca = load_ca()
+    if installed is not None:
+        key: tuple[str, int] = (f"db:{installed.pk}", 0)
+        with _lock:
+            signer = _signers.get(key)
+            if signer is None:
+                from missions.seal_store import decrypt_passphrase
+
+                try:
+                    signer = signers.SimpleSigner.load_pkcs12_data(
+                        bytes(installed.pkcs12),
+                        other_certs=[ca],
+                        passphrase=decrypt_passphrase(installed.passphrase_encrypted) or None,
+                    )
+                except ValueError as exc:
+                    raise SealNotConfigured(
+                        f"Le certificat installé « {installed.subject} » n’a pas pu être ouvert "
+                        "(la clé secrète de la plateforme a-t-elle changé ? Réinstallez-le)."
+                    ) from exc
+                _signers[key] = signer
+            return signer
+    path = certificate_path(academie.code)
+    key = _file_key(path)
     with _lock:
         signer = _signers.get(key)
         if signer is None:
@@ -140,12 +181,25 @@ def signer_for(code: str) -> signers.SimpleSigner:
         return signer
 
 
-def certificate_of(code: str) -> asn1_x509.Certificate | None:
-    """The académie's current sealing certificate, None when it has none."""
+def _file_certificate(code: str) -> asn1_x509.Certificate | None:
+    """The certificate of the académie's file in RUPN_SEAL_DIR, None when it has none."""
+    path = certificate_path(code)
     try:
-        cert = signer_for(code).signing_cert
+        key = _file_key(path)
     except SealNotConfigured:
         return None
+    with _lock:
+        signer = _signers.get(key)
+    if signer is None:
+        try:
+            signer = signers.SimpleSigner.load_pkcs12_data(
+                path.read_bytes(), other_certs=[load_ca()], passphrase=passphrase()
+            )
+        except (ValueError, SealNotConfigured):
+            return None
+        with _lock:
+            _signers[key] = signer
+    cert: asn1_x509.Certificate = signer.signing_cert
     return cert
 
 
@@ -166,7 +220,7 @@ def _outside_event_loop(function: Callable[..., _R], *args: Any, **kwargs: Any) 
 def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
     """The PDF with the académie's seal (PAdES B-B, an invisible signature field) added as an
     incremental update: the rendered bytes stay as they are, the seal covers all of them."""
-    signer = signer_for(academie.code)
+    signer = signer_for(academie)
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
@@ -219,11 +273,27 @@ def _looks_sealed(data: bytes) -> bool:
 
 
 def _seal_academie_code(cert: asn1_x509.Certificate, hint: str | None) -> str | None:
-    """The code of the académie whose current certificate is `cert`, looking at `hint` first."""
+    """The code of the académie that holds, or held, the certificate `cert`: one installed
+    through the admin (current or retired), else one of RUPN_SEAL_DIR's files."""
+    import hashlib
+
+    from missions.models import SealCertificate
+    from tenancy.guard import scopes_disabled
+
+    fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+    # Any académie's certificate may have sealed the file: the check is public.
+    with scopes_disabled():
+        installed = (
+            SealCertificate.objects.filter(fingerprint_sha256=fingerprint)
+            .values_list("academie__code", flat=True)
+            .first()
+        )
+    if installed:
+        return str(installed)
     codes = [hint] if hint else []
     codes += sorted(p.stem for p in seal_dir().glob("*.p12") if p.stem != hint)
     for code in codes:
-        current = certificate_of(code)
+        current = _file_certificate(code)
         if current is not None and current.dump() == cert.dump():
             return code
     return None

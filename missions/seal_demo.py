@@ -171,3 +171,10 @@ def write_demo_seals(academies: Iterable[Academie], *, force: bool = False) -> l
         _write(path, _academie_p12(academie, ca, ca_key))
         written.append(path)
     return written
+
+
+def demo_certificate_p12(academie: Academie) -> bytes:
+    """A new demonstration certificate of the académie, from the demo CA, as a PKCS#12 opened
+    with RUPN_SEAL_PASSPHRASE (what a platform administrator would upload when renewing)."""
+    ca, ca_key, _ = _ca(False)
+    return _academie_p12(academie, ca, ca_key)

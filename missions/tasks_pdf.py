@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
-from missions.models import Letter, LetterEmail, LetterPdf, LetterStatus
+from missions.models import Letter, LetterEmail, LetterPdf, LetterPdfFailure, LetterStatus
 from missions.tasks import claim_email, recipients
 from missions.workflow import Notify
 from rupn.tasks import AcademieTask
@@ -36,6 +36,24 @@ def pdf_recipients(letter: Letter) -> list[str]:
     if letter.establishment.email:
         chosen.append(letter.establishment.email)
     return sorted({address.lower() for address in chosen})
+
+
+def record_pdf_failure(letter: Letter, error: str) -> None:
+    """Keep why the letter has no PDF, counting the attempts, for its page."""
+    with transaction.atomic():
+        failure = LetterPdfFailure.objects.select_for_update().filter(letter=letter).first()
+        if failure is None:
+            LetterPdfFailure.objects.create(
+                academie_id=letter.academie_id,
+                letter=letter,
+                error=error[:2000],
+                failed_at=timezone.now(),
+            )
+        else:
+            failure.error = error[:2000]
+            failure.attempts += 1
+            failure.failed_at = timezone.now()
+            failure.save(update_fields=["error", "attempts", "failed_at"])
 
 
 def stored_pdf(letter: Letter) -> LetterPdf:
@@ -81,7 +99,17 @@ def render_and_send_letter_pdf(
     counts = {"sent": 0, "skipped": 0, "failed": 0}
     if letter is None:
         return counts
-    row = stored_pdf(letter)
+    from missions.seal import SealNotConfigured
+
+    try:
+        row = stored_pdf(letter)
+    except SealNotConfigured as exc:
+        # Retrying will not install a certificate: say so on the letter's page, and stop.
+        logger.error("Letter %s has no PDF: %s", letter.pk, exc)
+        record_pdf_failure(letter, f"Le PDF signé n’a pas pu être produit : {exc}")
+        counts["failed"] = len(pdf_recipients(letter))
+        return counts
+    LetterPdfFailure.objects.filter(letter=letter).delete()
     with row.file.open("rb") as handle:
         pdf = handle.read()
     from missions.pdf import file_name

@@ -10,7 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_for, history_lines
-from missions.models import Letter, LetterEmail, LetterPdf, LetterStatus, SignatureKind
+from missions.models import (
+    Letter,
+    LetterEmail,
+    LetterPdf,
+    LetterPdfFailure,
+    LetterStatus,
+    SignatureKind,
+)
 from missions.reauth import has_totp, reauthenticate, signing_context
 from missions.selectors_letters import (
     documents_of,
@@ -68,6 +75,11 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
         else []
     )
     pdf = LetterPdf.objects.filter(letter=letter).first()
+    pdf_failure = (
+        LetterPdfFailure.objects.filter(letter=letter).first()
+        if pdf is None and letter.status == LetterStatus.ISSUED
+        else None
+    )
     may_resend = letter.status == LetterStatus.ISSUED and (
         scope.role == Role.DANE_ADMIN
         or (scope.is_direction and letter.establishment_id in scope.establishment_ids)
@@ -91,7 +103,9 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
             "with_totp": has_totp(request),
             "failed_emails": failed_emails,
             "pdf": pdf,
-            "may_resend_pdf": may_resend and any(e.event == "pdf" for e in failed_emails),
+            "pdf_failure": pdf_failure,
+            "may_resend_pdf": may_resend
+            and (pdf_failure is not None or any(e.event == "pdf" for e in failed_emails)),
             "history": history_lines(history_for(scope, targets=versions).select_related("actor")),
         },
     )

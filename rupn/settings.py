@@ -156,8 +156,30 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The letters' PDF files: a local folder by default; S3-compatible object storage (Scaleway,
+# OVHcloud, MinIO, AWS…) when RUPN_S3_BUCKET is set. Files stay private: downloads go through
+# the application's access checks, never through a public URL.
+RUPN_S3_BUCKET = os.environ.get("RUPN_S3_BUCKET", "")
+DEFAULT_STORAGE: dict[str, object] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": RUPN_S3_BUCKET,
+            "endpoint_url": os.environ.get("RUPN_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("RUPN_S3_REGION") or None,
+            "access_key": os.environ.get("RUPN_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("RUPN_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("RUPN_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if RUPN_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -140,13 +140,13 @@ def test_a_letter_replaced_by_an_issued_amendment_is_superseded(issued, poitiers
 def test_the_signer_is_loaded_once_and_a_seal_takes_milliseconds(issued, capsys):
     pdf = letter_pdf(issued.reference)
     seal_pdf(pdf, academie=issued.academie, reference=issued.reference)  # loads the key
-    signer = seal.signer_for(issued.academie.code)
+    signer = seal.signer_for(issued.academie)
     timings = []
     for _ in range(15):
         start = time.perf_counter()
         seal_pdf(pdf, academie=issued.academie, reference=issued.reference)
         timings.append((time.perf_counter() - start) * 1000)
-    assert seal.signer_for(issued.academie.code) is signer
+    assert seal.signer_for(issued.academie) is signer
     median = statistics.median(timings)
     with capsys.disabled():
         print(f"\nsceau d’une lettre (processus chaud) : médiane {median:.1f} ms")
