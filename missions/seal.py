@@ -18,6 +18,7 @@ sealed by the académie of an issued letter with that reference, left as it was 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 import threading
 from collections.abc import Callable
@@ -299,6 +300,31 @@ def _seal_academie_code(cert: asn1_x509.Certificate, hint: str | None) -> str | 
     return None
 
 
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _validation_moment(reference: str | None) -> datetime.datetime:
+    """When the certificate must have been valid: when the platform sealed and stored the
+    letter's file, as its own records say (a seal without a timestamp asserts its signing time
+    itself, which proves nothing); now for a file the platform does not know. A letter thus
+    stays authentic after its académie's certificate has expired or been replaced."""
+    from missions.models import LetterPdf
+    from tenancy.guard import scopes_disabled
+
+    if reference:
+        # The public check of any académie's letters: the reference, unguessable, is the key.
+        with scopes_disabled():
+            stored = (
+                LetterPdf.objects.filter(letter__reference=reference)
+                .values_list("rendered_at", flat=True)
+                .first()
+            )
+        if stored is not None:
+            return stored
+    return _now()
+
+
 def verify_pdf(data: bytes) -> SealCheck:
     """Whether `data` is an issued letter's PDF as its académie sealed it, or exactly why not."""
     from missions.models import Letter, LetterStatus
@@ -324,7 +350,10 @@ def verify_pdf(data: bytes) -> SealCheck:
             validate_pdf_signature,
             embedded,
             signer_validation_context=ValidationContext(
-                trust_roots=[load_ca()], allow_fetching=False, revocation_mode="soft-fail"
+                trust_roots=[load_ca()],
+                allow_fetching=False,
+                revocation_mode="soft-fail",
+                moment=_validation_moment(reference),
             ),
             skip_diff=True,
         )

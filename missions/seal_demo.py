@@ -105,7 +105,10 @@ def _ca(force: bool) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey, bool
 
 
 def _academie_p12(
-    academie: Academie, ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey
+    academie: Academie,
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    valid_for: datetime.timedelta | None = None,
 ) -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     label = academie_label(academie)
@@ -126,7 +129,10 @@ def _academie_p12(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(
-            min(now + datetime.timedelta(days=365 * CERT_YEARS), ca.not_valid_after_utc)
+            min(
+                now + (valid_for or datetime.timedelta(days=365 * CERT_YEARS)),
+                ca.not_valid_after_utc,
+            )
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
@@ -173,8 +179,10 @@ def write_demo_seals(academies: Iterable[Academie], *, force: bool = False) -> l
     return written
 
 
-def demo_certificate_p12(academie: Academie) -> bytes:
+def demo_certificate_p12(
+    academie: Academie, *, valid_for: datetime.timedelta | None = None
+) -> bytes:
     """A new demonstration certificate of the académie, from the demo CA, as a PKCS#12 opened
     with RUPN_SEAL_PASSPHRASE (what a platform administrator would upload when renewing)."""
     ca, ca_key, _ = _ca(False)
-    return _academie_p12(academie, ca, ca_key)
+    return _academie_p12(academie, ca, ca_key, valid_for)

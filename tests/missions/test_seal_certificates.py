@@ -185,3 +185,32 @@ def test_without_a_certificate_the_failure_shows_and_relancer_completes_it(
     assert not LetterPdfFailure.objects.filter(letter=letter).exists()
     assert len([m for m in mail.outbox if m.attachments]) >= 2
     assert "Relancer" not in client_acting_as(poitiers.principal).get(url).content.decode()
+
+
+def test_a_letter_stays_authentic_after_its_certificate_has_expired(poitiers, monkeypatch):
+    import datetime
+
+    from missions import seal
+
+    publish_template(poitiers)
+    _install(
+        poitiers.academie,
+        demo_certificate_p12(poitiers.academie, valid_for=datetime.timedelta(days=30)),
+    )
+    letter = advance(draft_letter(poitiers), poitiers, until=LetterStatus.ISSUED)
+    with LetterPdf.objects.get(letter=letter).file.open("rb") as handle:
+        issued_file = handle.read()
+    assert verify_pdf(issued_file).authentic
+
+    two_months_later = seal._now() + datetime.timedelta(days=60)
+    monkeypatch.setattr(seal, "_now", lambda: two_months_later)
+    # Checked at the time the platform stored it, the issued letter is still the académie's…
+    assert verify_pdf(issued_file).authentic
+    # …while a file the platform never stored, sealed with that certificate, is checked today.
+    other = seal_pdf(
+        letter_pdf("LM-2025-ABCDE-FGHIJ"),
+        academie=poitiers.academie,
+        reference="LM-2025-ABCDE-FGHIJ",
+    )
+    check = verify_pdf(other)
+    assert not check.authentic
