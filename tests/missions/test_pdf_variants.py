@@ -4,6 +4,7 @@ sRGB output intent, embedded fonts) and tagged (structure tree, marked content, 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pypdf
 import pytest
@@ -23,8 +24,8 @@ def sealed(poitiers) -> bytes:
         return handle.read()
 
 
-def _fonts(reader: pypdf.PdfReader) -> list[pypdf.generic.DictionaryObject]:
-    fonts = []
+def _fonts(reader: pypdf.PdfReader) -> list[Any]:
+    fonts: list[Any] = []
     for page in reader.pages:
         resources = page.get("/Resources") or {}
         for font in (resources.get("/Font") or {}).values():
@@ -35,10 +36,11 @@ def _fonts(reader: pypdf.PdfReader) -> list[pypdf.generic.DictionaryObject]:
 def test_the_sealed_file_still_claims_pdf_a_3b(sealed):
     assert verify_pdf(sealed).authentic
     reader = pypdf.PdfReader(io.BytesIO(sealed))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert "<pdfaid:part>3</pdfaid:part>" in xmp or 'pdfaid:part="3"' in xmp
     assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp or 'pdfaid:conformance="B"' in xmp
+    intent: Any
     (intent,) = root["/OutputIntents"]
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
     assert intent.get_object()["/DestOutputProfile"].get_object().get_data()[:4]
@@ -47,7 +49,7 @@ def test_the_sealed_file_still_claims_pdf_a_3b(sealed):
     assert fonts
     for font in fonts:
         descendants = font.get("/DescendantFonts")
-        descriptor = (
+        descriptor: Any = (
             descendants[0].get_object()["/FontDescriptor"]
             if descendants
             else font.get("/FontDescriptor")
@@ -58,11 +60,11 @@ def test_the_sealed_file_still_claims_pdf_a_3b(sealed):
 
 def test_the_sealed_file_is_tagged_in_french(sealed):
     reader = pypdf.PdfReader(io.BytesIO(sealed))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
     assert str(root.get("/Lang", "")).lower().startswith("fr")
-    tree = root["/StructTreeRoot"].get_object()
+    tree: Any = root["/StructTreeRoot"].get_object()
     assert tree.get("/K") is not None
 
 
