@@ -60,6 +60,7 @@ def test_an_open_campaign_emails_each_invitation_once(worlds, clock):
     assert "Bilan du RUPN" in message.subject
     assert poitiers.establishment.name in message.body
     assert "http://" in message.body and "page d’accueil" in message.body
+    assert isinstance(message, mail.EmailMultiAlternatives)
     html, kind = message.alternatives[0]
     assert kind == "text/html" and "Répondre à l’enquête" in str(html)
     invitation = SurveyInvitation.objects.get(campaign=campaign)
