@@ -3,14 +3,18 @@
 Poitiers' bilan (`every_kind()`), invited: the world's referent (Collège Jean Moulin, 16) who
 never answers, and six more people:
 
-| who | establishment      | dép. | submitted | pilotage | enquete | information      | assistance | tablette | ressources (éduthèque, pix) | ateliers | tasks (t1, t2)              |
-|-----|--------------------|------|-----------|----------|---------|------------------|------------|----------|-----------------------------|----------|-----------------------------|
-| r1  | collège            | 16   | yes       | oui      | oui     | courriel, ent    | oui        | parfois  | utilisée, connue            | 4        | faite, en partie            |
-| r2  | collège            | 16   | yes       | oui      | non     | courriel         | non        | jamais   | connue, connue              | 2        | faite, non faite            |
-| r3  | lycée (LGT)        | 86   | yes       | non      | –       | autre: Affichage | oui        | souvent  | utilisée, –                 | 0        | faite, faite                |
-| r4  | lycée (LGT)        | 86   | yes       | oui      | –       | –                | –          | parfois  | –                           | –        | pas commencée, –            |
-| r5  | collège            | 16   | no        | oui      | oui     |                  |            |          |                             |          |                             |
-| r6  | collège            | 79   | –  (invited, never started)                                                                                                            |
+- r1, collège of Charente (16), submitted: pilotage oui, enquete oui, information courriel +
+  ent, assistance oui, tablette parfois, ressources éduthèque utilisée / pix connue, ateliers 4,
+  projet « Robotique au CDI », tasks t1 faite (comment « Deux sessions ») / t2 en partie;
+- r2, collège (16), submitted: oui, non, courriel, non, jamais, connue / connue, 2, tasks t1
+  faite / t2 non faite;
+- r3, lycée général et technologique of Vienne (86), submitted: pilotage non (enquete hidden),
+  information autre « Affichage en salle des professeurs », oui, souvent, éduthèque utilisée
+  (pix unanswered), 0, demandes « Plus de tablettes », tasks t1 faite / t2 faite;
+- r4, lycée (86), submitted: pilotage oui, enquete unanswered, tablette parfois, task t1 pas
+  commencée, nothing else;
+- r5, collège (16), in progress (not submitted): pilotage oui, enquete oui;
+- r6, collège of Deux-Sèvres (79): invited, never started.
 
 Bordeaux has a submitted response of its own (pilotage: oui), never counted in Poitiers.
 """
