@@ -214,8 +214,8 @@ def campaigns_listed(scope: Scope) -> list[tuple[Campaign, CampaignFigures]]:
     )
     if not campaigns:
         return []
-    invitations = {
-        row["campaign_id"]: row
+    invitations: dict[int, dict[str, Any]] = {
+        row["campaign_id"]: dict(row)
         for row in SurveyInvitation.objects.filter(
             scope.establishments_q(via="establishment"), campaign__in=campaigns
         )
@@ -228,8 +228,8 @@ def campaigns_listed(scope: Scope) -> list[tuple[Campaign, CampaignFigures]]:
             emails_failed=Count("pk", filter=~Q(email_error="")),
         )
     }
-    reminders = {
-        row["invitation__campaign_id"]: row
+    reminders: dict[int, dict[str, Any]] = {
+        row["invitation__campaign_id"]: dict(row)
         for row in SurveyReminder.objects.filter(
             scope.establishments_q(via="invitation__establishment"),
             invitation__campaign__in=campaigns,
@@ -243,8 +243,8 @@ def campaigns_listed(scope: Scope) -> list[tuple[Campaign, CampaignFigures]]:
     }
     listed = []
     for campaign in campaigns:
-        i = invitations.get(campaign.pk, {})
-        r = reminders.get(campaign.pk, {})
+        i: dict[str, Any] = invitations.get(campaign.pk, {})
+        r: dict[str, Any] = reminders.get(campaign.pk, {})
         listed.append(
             (
                 campaign,
@@ -409,7 +409,7 @@ def campaign_results(
                 Exists(
                     Answer.objects.filter(
                         response=OuterRef("pk"),
-                        question_id=q.shown_if_question_id,
+                        question_id=q.shown_if_question_id or 0,
                         option__key__in=list(q.shown_if_options),
                     )
                 )
@@ -429,15 +429,15 @@ def campaign_results(
         row["question_id"]: row["n"]
         for row in answers.values("question_id").annotate(n=Count("response_id", distinct=True))
     }
-    counts = {
+    counts: dict[tuple[int, int | None, int | None], int] = {
         (row["question_id"], row["row_id"], row["option_id"]): row["n"]
         for row in answers.filter(option__isnull=False)
         .exclude(question__kind=QuestionKind.LETTER_TASKS)
         .values("question_id", "row_id", "option_id")
         .annotate(n=Count("response_id", distinct=True))
     }
-    numbers = {
-        row["question_id"]: row
+    numbers: dict[int, dict[str, Any]] = {
+        row["question_id"]: dict(row)
         for row in answers.filter(number__isnull=False)
         .values("question_id")
         .annotate(n=Count("pk"), mean=Avg("number"), low=Min("number"), high=Max("number"))
@@ -472,13 +472,16 @@ def campaign_results(
             )
         )
     has_tasks = any(q.kind == QuestionKind.LETTER_TASKS for q in questions)
-    task_rows = (
-        list(
-            answers.filter(question__kind=QuestionKind.LETTER_TASKS, option__isnull=False)
+    task_rows: list[dict[str, Any]] = (
+        [
+            dict(row)
+            for row in answers.filter(
+                question__kind=QuestionKind.LETTER_TASKS, option__isnull=False
+            )
             .values("question_id", "task_key", "response__establishment__type", "option_id")
             .annotate(n=Count("pk"), label=Max("task_label"), first=Min("pk"))
             .order_by()
-        )
+        ]
         if has_tasks
         else []
     )
@@ -497,12 +500,12 @@ def campaign_results(
         )
         if q.kind == QuestionKind.GRID:
             result.columns = choices.get(q.pk, [])
-            for row in grid_rows.get(q.pk, []):
-                cells = [counts.get((q.pk, row.pk, o.pk), 0) for o in result.columns]
+            for grid_row in grid_rows.get(q.pk, []):
+                cells = [counts.get((q.pk, grid_row.pk, o.pk), 0) for o in result.columns]
                 row_answered = sum(cells)
                 result.rows.append(
                     GridRowResult(
-                        row=row,
+                        row=grid_row,
                         answered=row_answered,
                         cells=[_share(c, row_answered, shown_for_share) for c in cells],
                     )
@@ -512,12 +515,12 @@ def campaign_results(
                 [r for r in task_rows if r["question_id"] == q.pk], choices.get(q.pk, [])
             )
         elif q.kind == QuestionKind.NUMBER:
-            row = numbers.get(q.pk)
+            summary = numbers.get(q.pk)
             result.number = NumberSummary(
-                count=row["n"] if row else 0,
-                mean=_two_places(row["mean"]) if row else None,
-                low=row["low"] if row else None,
-                high=row["high"] if row else None,
+                count=summary["n"] if summary else 0,
+                mean=_two_places(summary["mean"]) if summary else None,
+                low=summary["low"] if summary else None,
+                high=summary["high"] if summary else None,
             )
         elif q.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
             pass
