@@ -154,13 +154,13 @@ def campaign_update(
     opening or already past (closing now is `campaign_close`)."""
     locked = Campaign.objects.select_for_update().select_related("survey").get(pk=campaign.pk)
     now = timezone.now()
-    if closes_at <= locked.opens_at:
-        raise ValidationError("La clôture doit suivre l’ouverture.")
     if closes_at <= now:
         raise ValidationError(
             "La date de clôture est passée : pour clôturer maintenant, utilisez « Clôturer "
             "la campagne »."
         )
+    if closes_at <= locked.opens_at:
+        raise ValidationError("La clôture doit suivre l’ouverture.")
     _check_interval(reminder_every_days)
     before = {
         "closes_at": locked.closes_at.isoformat(),
