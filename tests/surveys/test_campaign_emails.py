@@ -276,7 +276,7 @@ def test_campaign_dates_change_and_close_with_an_audit_record(worlds, clock):
     clock.set(1, 9)
     actor = scope_for(poitiers.dane_admin)
     campaign = open_campaign(poitiers, make_survey(poitiers), opens_at=clock.now)
-    later = open_campaign(
+    future = open_campaign(
         poitiers,
         make_survey(poitiers, audience="principals"),
         opens_at=datetime.datetime(2027, 6, 20, tzinfo=PARIS),
@@ -284,12 +284,12 @@ def test_campaign_dates_change_and_close_with_an_audit_record(worlds, clock):
     with pytest.raises(ValidationError, match="suivre"):
         campaign_update(
             actor=actor,
-            campaign=later,
+            campaign=future,
             closes_at=datetime.datetime(2027, 6, 15, tzinfo=PARIS),
             reminder_every_days=3,
         )
     with pytest.raises(ValidationError, match="pas encore ouverte"):
-        campaign_close(actor=actor, campaign=later)
+        campaign_close(actor=actor, campaign=future)
     with pytest.raises(ValidationError, match="1 à 90"):
         campaign_update(
             actor=actor, campaign=campaign, closes_at=campaign.closes_at, reminder_every_days=0

@@ -58,8 +58,8 @@ def test_the_dane_opens_a_published_surveys_campaign(
         datetime.timedelta(days=21)
     )  # the end of the last day
     assert [m.to for m in mailoutbox] == [[poitiers.rupn.user.email]]
-    page = client.get(response["Location"]).content.decode()
-    assert "Ouverte" in page and "Taux de réponse" in page
+    detail = client.get(response["Location"]).content.decode()
+    assert "Ouverte" in detail and "Taux de réponse" in detail
     # Opening it twice leads to the campaign.
     again = client.get(create_url)
     assert again.status_code == 302
