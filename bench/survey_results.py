@@ -232,6 +232,11 @@ def build(responses: int, questions: int) -> dict[str, Any]:
                     )
     if answers:
         total += len(Answer.objects.bulk_create(answers))
+    if connection.vendor == "postgresql":
+        # Fresh statistics, as autovacuum keeps them after a campaign's weeks of answers (right
+        # after bulk inserts the planner would believe the tables empty).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {
         "admin": admin,
         "coordinator": coordinator,
