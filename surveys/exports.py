@@ -252,33 +252,37 @@ def response_table(
     for n, c in enumerate(columns):
         if c.group:
             groups.setdefault(c.group, []).append(n)
+    fixed = (
+        "pk",
+        "establishment__uai",
+        "establishment__name",
+        "establishment__type",
+        "establishment__departement__code",
+        "submitted_at",
+    )
     query = (
-        responses.values(
-            "pk",
-            "establishment__uai",
-            "establishment__name",
-            "establishment__type",
-            "establishment__departement__code",
-            "submitted_at",
-        )
+        responses.values(*fixed)
         .annotate(**aliases)
+        .values_list(*fixed, *aliases)
         .order_by("submitted_at", "pk")
     )
+    width = len(fixed)
     for row in query.iterator(chunk_size=500):
-        values = [row[f"c{n}"] for n in range(len(columns))]
+        values = list(row[width:])
         for indexes in groups.values():
             if any(values[i] is not None for i in indexes):
                 for i in indexes:
                     if values[i] is None:
                         values[i] = 0
+        pk, uai, name, type_, departement, submitted_at = row[:width]
         table.rows.append(
             [
-                row["pk"],
-                row["establishment__uai"],
-                row["establishment__name"],
-                TYPE_LABELS.get(row["establishment__type"], ""),
-                row["establishment__departement__code"],
-                timezone.localdate(row["submitted_at"]),
+                pk,
+                uai,
+                name,
+                TYPE_LABELS.get(type_, ""),
+                departement,
+                timezone.localdate(submitted_at),
                 *values,
             ]
         )

@@ -431,10 +431,11 @@ def campaign_results(
     }
     counts: dict[tuple[int, int | None, int | None], int] = {
         (row["question_id"], row["row_id"], row["option_id"]): row["n"]
+        # One answer row per response and (row,) option: a plain count is the respondents'.
         for row in answers.filter(option__isnull=False)
         .exclude(question__kind=QuestionKind.LETTER_TASKS)
         .values("question_id", "row_id", "option_id")
-        .annotate(n=Count("response_id", distinct=True))
+        .annotate(n=Count("pk"))
     }
     numbers: dict[int, dict[str, Any]] = {
         row["question_id"]: dict(row)
