@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "establishments.tasks.open_current_school_year",
         "schedule": 6 * 60 * 60,  # seconds: the rentrée's year opens within hours of 1 September
     },
+    "survey-campaigns": {
+        "task": "surveys.tasks.campaigns_tick",
+        # Hourly: invitations leave within the hour of the opening, reminders from 8 a.m.
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Application -------------------------------------------------------------------------------

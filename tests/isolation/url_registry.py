@@ -462,6 +462,55 @@ LETTERS_OF_A: dict[str, Resolver] = {
 }
 
 
+def a_survey_campaign(ctx: Ctx) -> Any:
+    """A's bilan with its open campaign, a submitted response of its referent (at A's first
+    establishment) and one of another establishment (outside the coordinator's département);
+    and A's published principals' survey without a campaign yet."""
+
+    def build() -> object:
+        from surveys.models import Audience, SurveyInvitation
+        from surveys.services import survey_publish
+        from tests.surveys.definitions import make_survey
+        from tests.surveys.responses import invite, open_campaign, respond
+
+        campaign = open_campaign(ctx.a, make_survey(ctx.a))
+        own = SurveyInvitation.objects.get(campaign=campaign, user=ctx.a.rupn.user)
+        respond(own, {"pilotage": "oui", "projet": "Projet secret de Poitiers"})
+        far = invite(campaign, establishment=ctx.a.other_establishment)
+        respond(far, {"pilotage": "non", "projet": "Autre projet de Poitiers"})
+        survey_publish(
+            survey=make_survey(ctx.a, audience=Audience.PRINCIPALS),
+            actor=scope_for(ctx.a.dane_admin),
+        )
+        return campaign
+
+    return ctx.once("a_survey_campaign", build)
+
+
+def a_survey_to_open(ctx: Ctx) -> Any:
+    from surveys.models import Audience, Survey
+
+    a_survey_campaign(ctx)
+    return Survey.objects.get(academie=ctx.a.academie, audience=Audience.PRINCIPALS)
+
+
+def _campaign_dates(ctx: Ctx) -> dict[str, Any]:
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        **FORM_SUBMIT,
+        "ouverture": today.isoformat(),
+        "cloture": (today + datetime.timedelta(days=20)).isoformat(),
+        "relance": "5",
+    }
+
+
+DANE_RESULTS = frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR})
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
@@ -472,6 +521,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_override,
     a_template,
     a_letters,
+    a_survey_campaign,
 ]
 
 
@@ -918,6 +968,46 @@ REGISTRY: dict[str, UrlSpec] = {
     "indemnities:budget": UrlSpec(
         roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
         query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
+    # --- Survey campaigns and results (surveys) ---
+    "surveys:campaigns": UrlSpec(
+        roles=DANE_RESULTS,
+        note="Les campagnes de l’académie et leurs chiffres (du périmètre du rôle).",
+    ),
+    "surveys:campaign_create": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"survey_pk": lambda ctx: a_survey_to_open(ctx).pk},
+        post=_campaign_dates,
+        note="Ouvrir la campagne d’une enquête publiée d’A : 404 depuis B.",
+    ),
+    "surveys:campaign": UrlSpec(
+        roles=DANE_RESULTS,
+        kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
+    ),
+    "surveys:campaign_edit": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
+        get=False,
+        post=lambda ctx: {**_campaign_dates(ctx), "relance": "2"},
+    ),
+    "surveys:campaign_close": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    "surveys:results": UrlSpec(
+        roles=DANE_RESULTS,
+        kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
+        query=lambda ctx: {"type": "college"},
+        note="Les résultats : le coordonnateur n’y compte que ses départements "
+        "(tests/surveys/test_results.py) ; principaux et référents n’y ont pas accès.",
+    ),
+    "surveys:results_export": UrlSpec(
+        roles=DANE_RESULTS,
+        kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
+        # The file itself: a leaking export would name A's establishments and answers.
+        query=lambda ctx: {"format": "csv", "tableau": "reponses"},
     ),
 }
 
