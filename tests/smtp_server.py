@@ -75,6 +75,10 @@ class Handler:
     rcpt_attempts: Counter[str] = field(default_factory=Counter)
     data_attempts: Counter[str] = field(default_factory=Counter)
     delivered: list[Delivered] = field(default_factory=list)
+    # Kept whether or not the messages are: accepted messages per recipient, those with a PDF.
+    received: Counter[str] = field(default_factory=Counter)
+    received_pdf: Counter[str] = field(default_factory=Counter)
+    keep: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
@@ -99,17 +103,26 @@ class Handler:
                 self.data_attempts[address] += 1
             if any(self.data_attempts[a] <= self.data_refusals for a in recipients):
                 return self.data_reply
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            self.delivered.append(Delivered(envelope.mail_from, recipients, message))
+            with_pdf = b"application/pdf" in envelope.content
+            for address in recipients:
+                self.received[address] += 1
+                if with_pdf:
+                    self.received_pdf[address] += 1
+            if self.keep:
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                assert isinstance(message, EmailMessage)
+                self.delivered.append(Delivered(envelope.mail_from, recipients, message))
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
     """The server, in a thread of this process with its own event loop."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
-        self.handler = Handler()
+    def __init__(
+        self, host: str = "127.0.0.1", port: int | None = None, *, keep: bool = True
+    ) -> None:
+        """`keep=False` counts the messages without keeping them (a benchmark's thousands)."""
+        self.handler = Handler(keep=keep)
         self.host = host
         self.port = port or free_port(host)
         self._controller = Controller(self.handler, hostname=host, port=self.port)
@@ -124,8 +137,10 @@ class SmtpServer:
     # What to refuse ---------------------------------------------------------------------
 
     def greylist(self, times: int = 1, *, at: str = "RCPT", reply: str = GREYLISTED) -> None:
-        """Refuse the first `times` RCPT (or DATA) of each recipient with `reply`, then accept."""
+        """Refuse the next `times` RCPT (or DATA) of each recipient with `reply`, then accept."""
         with self.handler.lock:
+            self.handler.rcpt_attempts.clear()
+            self.handler.data_attempts.clear()
             if at == "RCPT":
                 self.handler.rcpt_refusals, self.handler.rcpt_reply = times, reply
             else:
@@ -152,6 +167,11 @@ class SmtpServer:
     def per_recipient(self) -> Counter[str]:
         """How many messages each recipient received."""
         return Counter(address for d in self.delivered for address in d.recipients)
+
+    def counts(self) -> tuple[Counter[str], Counter[str]]:
+        """Messages accepted per recipient: all of them, and those with a PDF attached."""
+        with self.handler.lock:
+            return Counter(self.handler.received), Counter(self.handler.received_pdf)
 
     def rcpt_attempts(self, address: str) -> int:
         with self.handler.lock:

@@ -42,6 +42,7 @@ class WorkerProcess:
         env: Mapping[str, str],
         log: Path,
         concurrency: int = 1,
+        loglevel: str = "INFO",
         extra: tuple[str, ...] = (),
     ) -> None:
         self.name = name
@@ -61,7 +62,7 @@ class WorkerProcess:
             "-n",
             f"{name}@%h",
             "-l",
-            "INFO",
+            loglevel,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
