@@ -376,8 +376,13 @@ def run(count: int, processes: int, timeout: float) -> None:
     print(f"{'courriels en erreur':<34}{errors:>10}")
     print(f"{'contrôle de la dernière lettre':<34}{check:>10}")
     projected = GOAL_LETTERS / rate if rate else float("inf")
-    verdict = "oui" if projected <= GOAL_SECONDS and twice == 0 and errors == 0 else "non"
-    basis = "mesuré" if count >= GOAL_LETTERS else f"projeté depuis {count} lettres"
+    verdict = "oui" if projected <= GOAL_SECONDS and not twice and not errors else "non"
+    complete = stored >= count and received >= expected
+    basis = (
+        "mesuré"
+        if complete and count >= GOAL_LETTERS
+        else f"projeté depuis {stored} lettres traitées"
+    )
     print(
         f"20 000 lettres en 15 minutes au plus avec {processes} processus : {verdict} "
         f"({basis} : {projected / 60:.1f} min)"
