@@ -1,13 +1,15 @@
 """Emails of the letters' workflow: each step tells the next person, after commit.
 
 One `LetterEmail` row per (letter, event, recipient) is claimed before sending, so a task run
-twice (a retry, a worker that died mid-way) never sends the same email twice; a final failure
-stays on the row, shown on the letter's page.
+twice (a retry, a worker that died mid-way) never sends the same email twice. A temporary
+refusal (4xx) is tried again with backoff, after the run has tried every other recipient; a
+permanent one (5xx), or retries spent, stays on the row, shown on the letter's page.
 """
 
 from __future__ import annotations
 
 import logging
+from email.utils import parseaddr
 
 from celery import shared_task
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
+from accounts.tasks import MAIL_RETRIES, MailAttempts
 from missions.models import Letter, LetterEmail
 from missions.workflow import Notify
 from rupn.tasks import AcademieTask
@@ -74,6 +76,22 @@ def claim_email(letter: Letter, event: str, event_key: str, recipient: str) -> L
     return None if row.sent_at is not None else row
 
 
+def message_id(row: LetterEmail) -> str:
+    """The same Message-ID for every try of one email, so that should a copy ever leave twice
+    (a worker lost between the server's acceptance and the row's update), mail clients and
+    servers see the same message and keep one."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "rupn.local"
+    return f"<lettre-{row.letter_id}.{row.event_key}.{row.pk}@{domain}>"
+
+
+def record_sent(row: LetterEmail) -> None:
+    LetterEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now(), error="")
+
+
+def record_error(row: LetterEmail, error: str) -> None:
+    LetterEmail.objects.filter(pk=row.pk).update(error=error)
+
+
 @shared_task(base=AcademieTask, bind=True, **MAIL_RETRIES)
 def send_letter_emails(
     self: AcademieTask,
@@ -100,28 +118,27 @@ def send_letter_emails(
     )
     text = render_to_string("missions/email/letter_step.txt", context)
     html = render_to_string("missions/email/letter_step.html", context)
+    attempts = MailAttempts(self)
     for address in recipients(letter, Notify(notify)):
         row = claim_email(letter, event, event_key, address)
         if row is None:
             counts["skipped"] += 1
             continue
-        message = EmailMultiAlternatives(subject, text, None, [address])
+        message = EmailMultiAlternatives(
+            subject, text, None, [address], headers={"Message-ID": message_id(row)}
+        )
         message.attach_alternative(html, "text/html")
         try:
             message.send()
-        except TEMPORARY_MAIL_ERRORS as exc:
-            if self.request.retries >= (self.max_retries or 0):
-                LetterEmail.objects.filter(pk=row.pk).update(
-                    error=f"Envoi impossible après plusieurs essais : {exc}"[:1000]
-                )
-            raise
         except Exception as exc:
-            logger.exception("Letter email %s could not be sent", row.pk)
-            LetterEmail.objects.filter(pk=row.pk).update(error=f"Envoi impossible : {exc}"[:1000])
-            counts["failed"] += 1
+            error = attempts.failure(exc)
+            if error:
+                record_error(row, error)
+                counts["failed"] += 1
             continue
-        LetterEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now(), error="")
+        record_sent(row)
         counts["sent"] += 1
+    attempts.raise_for_retry()
     return counts
 
 

@@ -2,7 +2,9 @@
 each recipient (the principals, the referent, the establishment's official address).
 
 A task run again (a retry, a worker that died before acknowledging) finds the stored PDF and
-the `LetterEmail` rows already sent, and does neither twice.
+the `LetterEmail` rows already sent, and does neither twice. A recipient refused for now (a 4xx
+reply: greylisting, a full mailbox) is tried again with backoff; one refused for good (5xx) gets
+the error on its row, shown on the letter's page with the « Renvoyer » action.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
-from missions.models import Letter, LetterEmail, LetterPdf, LetterPdfFailure, LetterStatus
-from missions.tasks import claim_email, recipients
+from accounts.tasks import MAIL_RETRIES, MailAttempts
+from missions.models import Letter, LetterPdf, LetterPdfFailure, LetterStatus
+from missions.tasks import claim_email, message_id, recipients, record_error, record_sent
 from missions.workflow import Notify
 from rupn.tasks import AcademieTask
 
@@ -121,29 +123,27 @@ def render_and_send_letter_pdf(
     )
     text = render_to_string("missions/email/letter_pdf.txt", context)
     html = render_to_string("missions/email/letter_pdf.html", context)
+    attempts = MailAttempts(self)
     for address in pdf_recipients(letter):
         claimed = claim_email(letter, EVENT, EVENT, address)
         if claimed is None:
             counts["skipped"] += 1
             continue
-        message = EmailMultiAlternatives(subject, text, None, [address])
+        message = EmailMultiAlternatives(
+            subject, text, None, [address], headers={"Message-ID": message_id(claimed)}
+        )
         message.attach_alternative(html, "text/html")
         message.attach(file_name(letter), pdf, "application/pdf")
         try:
             message.send()
-        except TEMPORARY_MAIL_ERRORS as exc:
-            if self.request.retries >= (self.max_retries or 0):
-                LetterEmail.objects.filter(pk=claimed.pk).update(
-                    error=f"Envoi impossible après plusieurs essais : {exc}"[:1000]
-                )
-            raise
         except Exception as exc:
-            logger.exception("Letter PDF email %s could not be sent", claimed.pk)
-            LetterEmail.objects.filter(pk=claimed.pk).update(
-                error=f"Envoi impossible : {exc}"[:1000]
-            )
-            counts["failed"] += 1
+            error = attempts.failure(exc)
+            if error:
+                record_error(claimed, error)
+                counts["failed"] += 1
             continue
-        LetterEmail.objects.filter(pk=claimed.pk).update(sent_at=timezone.now(), error="")
+        record_sent(claimed)
         counts["sent"] += 1
+    # Greylisted or delayed recipients: the whole task again later, the others skipped then.
+    attempts.raise_for_retry()
     return counts

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
+from accounts.tasks import MAIL_RETRIES, MailAttempts
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -72,13 +72,13 @@ def send_designation_email(
     html = render_to_string("missions/email/designation.html", context)
     message = EmailMultiAlternatives(subject, text, None, [user.email])
     message.attach_alternative(html, "text/html")
+    attempts = MailAttempts(self)
     try:
         message.send()
-    except TEMPORARY_MAIL_ERRORS:
+    except Exception as exc:
         cache.delete(claim)
-        raise
-    except Exception:
-        cache.delete(claim)
-        logger.exception("Designation email of membership %s could not be sent", membership.pk)
+        error = attempts.failure(exc)
+        attempts.raise_for_retry()
+        logger.error("Designation email of membership %s not sent: %s", membership.pk, error)
         return "failed"
     return "sent"

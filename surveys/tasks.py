@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tasks import MAIL_RETRIES, TEMPORARY_MAIL_ERRORS
+from accounts.tasks import MAIL_RETRIES, MailAttempts
 from establishments.models import Academie
 from rupn.formatting import format_date
 from rupn.tasks import AcademieTask
@@ -107,7 +107,7 @@ def _message(campaign: Campaign, invitation: SurveyInvitation, *, reminder: bool
 
 
 def _send_once(
-    task: Any,
+    attempts: MailAttempts,
     *,
     model: type[models.Model],
     pk: int,
@@ -117,8 +117,8 @@ def _send_once(
     build: Callable[[Any], Any],
 ) -> str:
     """Send the email of row `pk` under its row lock unless it has left already; mark it sent
-    (or its permanent failure) in the same transaction."""
-    temporary: Exception | None = None
+    (or its failure for good) in the same transaction. A temporary failure leaves the row to
+    the task's next try (`attempts.raise_for_retry()` once every row has been tried)."""
     with transaction.atomic():
         manager = model._default_manager
         row = (
@@ -130,20 +130,14 @@ def _send_once(
             return "skipped"
         try:
             build(row).send()
-        except TEMPORARY_MAIL_ERRORS as exc:
-            temporary = exc
         except Exception as exc:
-            logger.exception("Survey email of %s %s could not be sent", model.__name__, pk)
-            manager.filter(pk=pk).update(**{error_field: f"Envoi impossible : {exc}"[:1000]})
+            error = attempts.failure(exc)
+            if error is None:
+                return "delayed"
+            manager.filter(pk=pk).update(**{error_field: error})
             return "failed"
-        else:
-            manager.filter(pk=pk).update(**{sent_field: timezone.now(), error_field: ""})
-            return "sent"
-    if task.request.retries >= (task.max_retries or 0):
-        model._default_manager.filter(pk=pk).update(
-            **{error_field: f"Envoi impossible après plusieurs essais : {temporary}"[:1000]}
-        )
-    raise temporary
+        manager.filter(pk=pk).update(**{sent_field: timezone.now(), error_field: ""})
+        return "sent"
 
 
 @shared_task(base=AcademieTask, bind=True, **MAIL_RETRIES)
@@ -151,13 +145,14 @@ def campaign_send_invitations(
     self: AcademieTask, *, academie_id: int, campaign_id: int
 ) -> dict[str, int]:
     """Email the invitations of an open campaign that have not left (never after closing)."""
-    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    counts = {"sent": 0, "skipped": 0, "failed": 0, "delayed": 0}
     campaign = _campaign(academie_id, campaign_id)
     if campaign is None or not campaign_is_open(campaign):
         return counts
+    attempts = MailAttempts(self)
     for pk in invitations_to_email(campaign):
         outcome = _send_once(
-            self,
+            attempts,
             model=SurveyInvitation,
             pk=pk,
             unsent={"email_sent_at__isnull": True, "email_error": ""},
@@ -166,6 +161,7 @@ def campaign_send_invitations(
             build=lambda invitation: _message(campaign, _invitation(invitation.pk), reminder=False),
         )
         counts[outcome] += 1
+    attempts.raise_for_retry()
     return counts
 
 
@@ -178,15 +174,16 @@ def campaign_send_reminders(
     self: AcademieTask, *, academie_id: int, campaign_id: int
 ) -> dict[str, int]:
     """Record and send today's reminders of an open campaign (see `reminders_due`)."""
-    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    counts = {"sent": 0, "skipped": 0, "failed": 0, "delayed": 0}
     campaign = _campaign(academie_id, campaign_id)
     if campaign is None or not campaign_is_open(campaign):
         return counts
     with transaction.atomic():
         reminder_ids = reminders_claim(campaign)
+    attempts = MailAttempts(self)
     for pk in reminder_ids:
         outcome = _send_once(
-            self,
+            attempts,
             model=SurveyReminder,
             pk=pk,
             # Submitted since it was recorded: it stays unsent, and uncounted.
@@ -202,4 +199,5 @@ def campaign_send_reminders(
             ),
         )
         counts[outcome] += 1
+    attempts.raise_for_retry()
     return counts

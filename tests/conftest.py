@@ -13,7 +13,7 @@ from tests.factories import (
     make_world,
 )
 
-pytest_plugins = ["tests.conftest_services"]
+pytest_plugins = ["tests.conftest_services", "tests.smtp_server"]
 
 
 @pytest.fixture(autouse=True)

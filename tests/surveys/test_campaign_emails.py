@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.tasks import TemporaryMailError
 from audit.models import AuditEvent
 from surveys.models import SurveyInvitation, SurveyReminder, SurveyResponse
 from surveys.tasks import campaign_send_invitations, campaign_send_reminders, campaigns_tick
@@ -71,6 +72,7 @@ def test_an_open_campaign_emails_each_invitation_once(worlds, clock):
         "sent": 0,
         "skipped": 0,
         "failed": 0,
+        "delayed": 0,
     }
     _tick()
     assert len(mail.outbox) == 1
@@ -218,6 +220,7 @@ def test_a_reminder_recorded_before_the_submission_does_not_leave(worlds, clock,
         "sent": 0,
         "skipped": 1,
         "failed": 0,
+        "delayed": 0,
     }
     assert mail.outbox == []
     assert _reminded(invitation) == [0]
@@ -259,7 +262,7 @@ def test_a_temporary_failure_is_retried_then_recorded(worlds, clock, monkeypatch
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", disconnect)
     kwargs = {"academie_id": campaign.academie_id, "campaign_id": campaign.pk}
     result = campaign_send_invitations.apply(kwargs=kwargs)
-    assert isinstance(result.result, smtplib.SMTPServerDisconnected)
+    assert isinstance(result.result, TemporaryMailError)
     assert len(calls) == 7  # the first try and six retries
     invitation = SurveyInvitation.objects.get(campaign=campaign)
     assert invitation.email_sent_at is None
