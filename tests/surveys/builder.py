@@ -21,6 +21,7 @@ from surveys.models import (
 )
 from surveys.services_authoring import QuestionData
 from tests.factories import AcademieWorld
+from tests.missions.editor_form import _FormFields
 
 
 def answer(
@@ -95,3 +96,21 @@ def question_post(data: QuestionData, action: str = "save") -> dict[str, Any]:
             if item.is_other:
                 body[f"{prefix}-{i}-is_other"] = "on"
     return body
+
+
+class _EditorFields(_FormFields):
+    """The question editor's form (its action is the question's address)."""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method") == "post" and "/questions/" in a.get("action", ""):
+            self._in_form = True
+        super().handle_starttag(tag, attrs)
+
+
+def editor_fields(page: bytes | str) -> dict[str, Any]:
+    """The question editor's fields as the page shows them (checked boxes of one name in a
+    list, as a browser sends them)."""
+    parser = _EditorFields()
+    parser.feed(page.decode() if isinstance(page, bytes) else page)
+    return parser.fields
