@@ -207,7 +207,7 @@ def test_the_preview_shows_the_respondents_view_and_records_nothing(worlds, acti
     before = Question.objects.count()
     text = client.get(f"/enquetes/gestion/{survey.pk}/apercu/").content.decode()
     assert "Page 1 sur 2 — Vos missions" in text
-    assert 'name="q-pilotage" value="oui" disabled' in text
+    assert 'name="q-pilotage" value="oui">' in text and "<form method=\"post\"" not in text.split("<h2")[1]
     assert "Précisez (« Autre »)" in text
     assert '<th scope="row" id="q-ressources-pix">Pix</th>' in text
     assert "Tâche 1 : Accompagner les enseignants" in text
