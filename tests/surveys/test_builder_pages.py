@@ -188,6 +188,9 @@ def test_a_survey_with_answers_explains_what_it_refuses(worlds, acting_client):
     assert 'Supprimer<span class="fr-sr-only"> la question' not in outline
     assert "Des réponses sont déjà enregistrées" in outline
     q = _q(survey, "information")
+    shown = client.get(f"/enquetes/gestion/questions/{q.pk}/").content.decode()
+    assert "<strong>Choix multiple</strong> (elle ne change plus" in shown
+    assert 'value="option_remove:0"' not in shown  # a saved choice keeps no « Supprimer »
     body = question_post(question_data_of(q))
     body.update({"choix-TOTAL_FORMS": 2})  # the last choice left out
     refused = client.post(f"/enquetes/gestion/questions/{q.pk}/", body)
@@ -293,4 +296,22 @@ def test_only_the_dane_admin_builds(worlds, acting_client):
     )
     assert re.search(
         "Enquêtes et bilans", acting_client(poitiers.dane_admin).get("/").content.decode()
+    )
+
+
+def test_a_conditional_question_with_answers_saves_as_shown(worlds, acting_client):
+    poitiers, _ = worlds
+    survey = make_survey(poitiers)
+    answer(poitiers, survey, "enquete", option="oui")
+    client = acting_client(poitiers.dane_admin)
+    q = _q(survey, "enquete")
+    url = f"/enquetes/gestion/questions/{q.pk}/"
+    fields = editor_fields(client.get(url).content)
+    fields["label"] = "Avez-vous interrogé les enseignants ?"
+    assert client.post(url, fields).status_code == 302
+    q.refresh_from_db()
+    assert (q.label, q.kind, q.shown_if_options) == (
+        "Avez-vous interrogé les enseignants ?",
+        "yes_no",
+        ["oui"],
     )
