@@ -313,10 +313,13 @@ class QuestionEditor:
             key="" if self.key_locked else form["key"],
             min_value=form["min_value"],
             max_value=form["max_value"],
-            options=[_item(row.form.cleaned_data) for row in self.option_rows]
+            options=[
+                _item(row.form.cleaned_data, other_allowed=kind in OTHER_KINDS)
+                for row in self.option_rows
+            ]
             if kind in AUTHORED_CHOICE_KINDS
             else [],
-            rows=[_item(row.form.cleaned_data) for row in self.grid_rows]
+            rows=[_item(row.form.cleaned_data, other_allowed=False) for row in self.grid_rows]
             if kind == QuestionKind.GRID
             else [],
             shown_if_question_id=form["shown_if_question"],
@@ -365,9 +368,13 @@ def _text(form: forms.Form, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def _item(data: Mapping[str, Any]) -> OptionData:
+def _item(data: Mapping[str, Any], *, other_allowed: bool) -> OptionData:
+    """A choice or row as written; « autre, précisez » kept only where the kind offers it (the
+    box is hidden for the others, so it cannot be unchecked there)."""
     return OptionData(
-        label=data["label"], key=(data.get("key") or "").strip(), is_other=data["is_other"]
+        label=data["label"],
+        key=(data.get("key") or "").strip(),
+        is_other=bool(data["is_other"]) and other_allowed,
     )
 
 

@@ -131,6 +131,7 @@ def _record(actor: Scope, survey: Survey, verb: str, summary: str) -> None:
 # --- The survey -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def survey_create_blank(
     *, actor: Scope, school_year: SchoolYear, audience: Audience | str, title: str
 ) -> Survey:
@@ -141,6 +142,7 @@ def survey_create_blank(
     )
 
 
+@transaction.atomic
 def survey_copy_previous(
     *, actor: Scope, school_year: SchoolYear, audience: Audience | str
 ) -> Survey:

@@ -315,3 +315,20 @@ def test_a_conditional_question_with_answers_saves_as_shown(worlds, acting_clien
         "yes_no",
         ["oui"],
     )
+
+
+def test_a_multiple_choice_with_other_becomes_a_scale_without_it(worlds, acting_client):
+    poitiers, _ = worlds
+    survey = make_survey(poitiers)
+    client = acting_client(poitiers.dane_admin)
+    q = _q(survey, "information")
+    url = f"/enquetes/gestion/questions/{q.pk}/"
+    changed = client.post(
+        url, {**editor_fields(client.get(url).content), "action": "kind", "kind": "scale"}
+    )
+    fields = editor_fields(changed.content)
+    assert fields["choix-2-is_other"] == "on"  # kept, hidden, while the kind has no « autre »
+    assert client.post(url, fields).status_code == 302
+    assert not q.options.filter(is_other=True).exists()
+    q.refresh_from_db()
+    assert q.kind == "scale"
