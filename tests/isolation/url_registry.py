@@ -511,6 +511,51 @@ def _campaign_dates(ctx: Ctx) -> dict[str, Any]:
 DANE_RESULTS = frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR})
 
 
+def a_survey(ctx: Ctx) -> Any:
+    """A's draft bilan of last year (two pages, every kind of question, a conditional one);
+    this year's bilan is the one with a campaign (`a_survey_campaign`)."""
+
+    def build() -> object:
+        from tests.surveys.definitions import make_survey
+
+        current = SchoolYear.objects.current()
+        last_year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year - 1)
+        return make_survey(ctx.a, school_year=last_year)
+
+    return ctx.once("a_survey", build)
+
+
+def a_survey_page(ctx: Ctx) -> Any:
+    return a_survey(ctx).pages.get(position=2)
+
+
+def a_survey_question(ctx: Ctx) -> Any:
+    from surveys.models import Question
+
+    return Question.objects.get(survey=a_survey(ctx), key="information")
+
+
+def survey_question_form(ctx: Ctx) -> dict[str, Any]:
+    """The question editor's form for A's question, with a changed label and one more choice."""
+    from dataclasses import replace
+
+    from surveys.services_authoring import OptionData, question_data_of
+    from tests.surveys.builder import question_post
+
+    data = question_data_of(a_survey_question(ctx))
+    changed = replace(
+        data, label="Question modifiée par un autre", options=[*data.options, OptionData("Pix")]
+    )
+    return {**FORM_SUBMIT, **question_post(changed)}
+
+
+def survey_new_question_form(ctx: Ctx) -> dict[str, Any]:
+    from surveys.services_authoring import QuestionData
+    from tests.surveys.builder import question_post
+
+    return {**FORM_SUBMIT, **question_post(QuestionData(kind="yes_no", label="Ajoutée ?"))}
+
+
 # Objects of académie A built before the other académie's attempts, so that a page leaking them
 # would show them. A new app adds its builder here.
 OWNER_DATA: list[Callable[[Ctx], object]] = [
@@ -522,6 +567,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_template,
     a_letters,
     a_survey_campaign,
+    a_survey,
 ]
 
 
@@ -1008,6 +1054,88 @@ REGISTRY: dict[str, UrlSpec] = {
         kwargs={"pk": lambda ctx: a_survey_campaign(ctx).pk},
         # The file itself: a leaking export would name A's establishments and answers.
         query=lambda ctx: {"format": "csv", "tableau": "reponses"},
+    ),
+    # --- Survey builder (surveys) ---
+    "surveys:builder_list": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+    ),
+    "surveys:builder_create": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        get=False,
+        post=lambda ctx: {
+            **FORM_SUBMIT,
+            "audience": "principals",
+            "annee": current_start_year(ctx),
+            "title": "Enquête des chefs d’établissement",
+        },
+        # The other académie's admin creates a survey of ITS OWN académie.
+        may_create=frozenset({"surveys.survey", "surveys.surveypage", "audit.auditevent"}),
+    ),
+    "surveys:builder_copy": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "audience": "rupn", "annee": current_start_year(ctx)},
+        note="Copie de la dernière enquête de SA propre académie ; aucune : refusé sans rien "
+        "écrire.",
+    ),
+    "surveys:builder_survey": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey(ctx).pk},
+        post=lambda ctx: {**FORM_SUBMIT, "title": "Titre changé", "introduction": ""},
+    ),
+    "surveys:builder_preview": UrlSpec(
+        roles=DANE_ADMIN_ONLY, kwargs={"pk": lambda ctx: a_survey(ctx).pk}
+    ),
+    "surveys:builder_publish": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey(ctx).pk},
+        get=False,
+        post=submit,
+    ),
+    "surveys:builder_page_add": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey(ctx).pk},
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "nouvelle-page-title": "Page ajoutée"},
+    ),
+    "surveys:builder_page_edit": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_page(ctx).pk},
+        post=lambda ctx: {**FORM_SUBMIT, "title": "Page renommée", "introduction": ""},
+    ),
+    "surveys:builder_page_move": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_page(ctx).pk},
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "sens": "haut"},
+    ),
+    "surveys:builder_page_delete": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_page(ctx).pk},
+        post=submit,
+    ),
+    "surveys:builder_question_create": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_page(ctx).pk},
+        query=lambda ctx: {"nature": "yes_no"},
+        post=survey_new_question_form,
+    ),
+    "surveys:builder_question_edit": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_question(ctx).pk},
+        post=survey_question_form,
+    ),
+    "surveys:builder_question_move": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_question(ctx).pk},
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "sens": "bas"},
+    ),
+    "surveys:builder_question_delete": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_survey_question(ctx).pk},
+        post=submit,
     ),
 }
 
