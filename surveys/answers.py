@@ -12,7 +12,8 @@ Rules, for every kind:
 - number: a number within the question's bounds;
 - short text (300 characters) and long text (5 000);
 - "the tasks of my letter": one status per task of the letter in force, with an optional
-  comment; required means every task (no letter in force: nothing to answer).
+  comment; required means every task (no letter in force: nothing to answer); an answer to
+  a task the letter in force no longer has (an amendment was issued meanwhile) is not kept.
 
 A conditional question is shown when the answer to its parent (itself shown) includes one of
 the options that show it. A hidden question is never required and its answers are not kept.
@@ -240,8 +241,7 @@ def given_errors(
         task_keys = {t.key for t in task_list}
         for key, answer in given.tasks.items():
             if key not in task_keys:
-                errors.append("Cette tâche ne figure pas sur votre lettre de mission en vigueur.")
-                break
+                continue  # no longer in the letter in force (an amendment): not kept
             if answer.status and answer.status not in known:
                 errors.append("Cette réponse ne fait pas partie des choix proposés.")
                 break
