@@ -13,7 +13,7 @@ response.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,9 +22,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from establishments.models import Establishment, SchoolYear
+from indemnities.models import Allocation
+from indemnities.panels import CertificationPanel
 from missions.document import stored_document
 from missions.models import Letter
-from surveys.answers import EMPTY, Given, LetterTask, SurveyStructure, TaskAnswer
+from surveys.answers import Given, LetterTask, SurveyStructure, TaskAnswer
 from surveys.models import (
     Answer,
     Audience,
@@ -316,5 +318,31 @@ def letter_task_answers_of(
     return result
 
 
-def given_or_empty(given: dict[str, Given], key: str) -> Given:
-    return given.get(key, EMPTY)
+def letter_tasks_panels(
+    scope: Scope,
+    establishment: Establishment,
+    school_year: SchoolYear,
+    allocations: Sequence[Allocation],
+) -> dict[int, CertificationPanel]:
+    """The service-fait page's panel under each referent: what they answered about the tasks
+    of their letter in the year's bilan (a line saying so when they have not submitted it)."""
+    if not (scope.is_direction or scope.is_dane):
+        return {}
+    by_user = letter_task_answers_of(
+        scope,
+        establishment=establishment,
+        school_year=school_year,
+        user_ids=[a.referent.user_id for a in allocations],
+    )
+    return {
+        a.pk: CertificationPanel(
+            template="surveys/answer/_certification_tasks.html",
+            context={
+                "answers": by_user.get(a.referent.user_id),
+                "referent": a.referent.user,
+                "allocation_id": a.pk,
+                "school_year": school_year,
+            },
+        )
+        for a in allocations
+    }

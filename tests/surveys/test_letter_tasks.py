@@ -171,3 +171,44 @@ def test_the_direction_reads_its_referents_task_answers_and_nothing_else(worlds)
     assert read(poitiers.deputy) and read(poitiers.dane_admin) and read(poitiers.coordinator)
     for outsider in (poitiers.rupn, bordeaux.principal, bordeaux.dane_admin):
         assert read(outsider) == {}
+
+
+def test_the_service_fait_page_shows_the_task_answers_only(worlds):
+    from django.urls import reverse
+
+    from tests.conftest import client_acting_as
+
+    poitiers, _ = worlds
+    letter = issued_letter(poitiers)
+    campaign = open_campaign(poitiers)
+    invitation = invitation_of(campaign, poitiers.rupn)
+    tasks = letter_tasks(letter)
+    answers = every_kind_answers([t.key for t in tasks])
+    answers["demandes"] = Given(text="Demande confidentielle au rectorat")
+    response = _save(poitiers, invitation, page_of(answers, PAGE_1), 0)
+    url = reverse(
+        "indemnities:certifications",
+        kwargs={
+            "establishment_pk": poitiers.establishment.pk,
+            "start_year": campaign.survey.school_year.start_year,
+        },
+    )
+    principal = client_acting_as(poitiers.principal)
+    page = principal.get(url).content.decode()
+    assert "n’a pas encore envoyé son bilan" in page
+    response = response_save_page(
+        actor=scope_for(poitiers.rupn),
+        invitation=invitation,
+        page_number=2,
+        given=page_of(answers, PAGE_2),
+        revision=response.revision,
+    )
+    response_submit(
+        actor=scope_for(poitiers.rupn), invitation=invitation, revision=response.revision
+    )
+    page = principal.get(url).content.decode()
+    assert "les tâches de sa lettre" in page
+    for task in tasks:
+        assert task.label in page
+    assert "Bien avancé" in page
+    assert "Demande confidentielle" not in page and "Le site du collège" not in page
