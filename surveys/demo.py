@@ -252,15 +252,17 @@ def load_demo_surveys(*, academie: Academie, school_years: Iterable[SchoolYear])
 
 
 def _answers(campaign: Campaign, survey: Survey, *, is_past: bool, now: datetime.datetime) -> None:
-    answered = set(SurveyResponse.objects.filter(campaign=campaign).values_list("invitation_id"))
-    invitations = [
-        i
-        for i in SurveyInvitation.objects.filter(campaign=campaign)
+    answered = set(
+        SurveyResponse.objects.filter(campaign=campaign).values_list("invitation_id", flat=True)
+    )
+    # Everyone in a stable order, so that a second run gives each the same part (and, since
+    # those who answered are skipped, adds nothing).
+    invitations = list(
+        SurveyInvitation.objects.filter(campaign=campaign)
         .select_related("user", "establishment", "campaign__survey")
         .order_by("user__email", "establishment__uai")
-        if (i.pk,) not in answered
-    ]
-    if not invitations:
+    )
+    if len(answered) == len(invitations):
         return
     structure = survey_structure(survey)
     at = (
@@ -269,6 +271,8 @@ def _answers(campaign: Campaign, survey: Survey, *, is_past: bool, now: datetime
         else min(now, campaign.closes_at - datetime.timedelta(hours=1))
     )
     for index, invitation in enumerate(invitations):
+        if invitation.pk in answered:
+            continue
         rng = random.Random(f"{survey.academie_id}-{survey.school_year_id}-{invitation.pk}")
         if not is_past and invitation.user.email.startswith(UNANSWERED):
             continue
