@@ -172,6 +172,8 @@ def answer_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 return redirect(_summary_url(ctx.invitation))
         else:
             status = 400
+            if form.revision is None:
+                warning = "La page n’a pas pu être enregistrée : rechargez-la puis recommencez."
     return render(
         request,
         "surveys/answer/page.html",
