@@ -58,26 +58,26 @@ def test_a_referent_answers_page_by_page_and_submits_once(worlds):
     assert "La page n’est pas enregistrée" in text and "Choisissez une réponse." in text
     assert not SurveyResponse.objects.exists()
 
-    assert client.post(urls["page1"], {**PAGE_1, "revision": 0}).url == urls["page2"]
+    assert client.post(urls["page1"], {**PAGE_1, "revision": 0})["Location"] == urls["page2"]
     # A number that is not one, then out of bounds.
     page = client.post(urls["page2"], {**PAGE_2, "q-ateliers": "trois", "revision": 1})
     assert page.status_code == 400 and "Indiquez un nombre" in page.content.decode()
     page = client.post(urls["page2"], {**PAGE_2, "q-ateliers": "51", "revision": 1})
     assert page.status_code == 400 and "au plus 50" in page.content.decode()
-    assert client.post(urls["page2"], {**PAGE_2, "revision": 1}).url == urls["summary"]
+    assert client.post(urls["page2"], {**PAGE_2, "revision": 1})["Location"] == urls["summary"]
     summary = client.get(urls["summary"]).content.decode()
     assert "Le site" in summary and "Pix : Utilisée" in summary and "3,5" in summary
     assert "Envoyer mes réponses" in summary
 
     # Two clicks on « Envoyer »: one submission.
-    assert client.post(urls["submit"], {"revision": 2}).url == urls["summary"]
+    assert client.post(urls["submit"], {"revision": 2})["Location"] == urls["summary"]
     client.post(urls["submit"], {"revision": 2})
     response = SurveyResponse.objects.get()
     assert response.submitted_at is not None and response.revision == 3
     summary = client.get(urls["summary"]).content.decode()
     assert "Réponses envoyées le" in summary and "Envoyer mes réponses" not in summary
     # Read-only: the pages lead to the summary, a post changes nothing.
-    assert client.get(urls["page1"]).url == urls["summary"]
+    assert client.get(urls["page1"])["Location"] == urls["summary"]
     count = Answer.objects.count()
     client.post(urls["page1"], {**PAGE_1, "q-pilotage": "non", "revision": 3})
     assert Answer.objects.count() == count
@@ -119,7 +119,7 @@ def test_after_closing_the_response_is_read_only(worlds):
     Campaign.objects.filter(pk=campaign.pk).update(
         closes_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    assert client.get(urls["page1"]).url == urls["summary"]
+    assert client.get(urls["page1"])["Location"] == urls["summary"]
     summary = client.get(urls["summary"]).content.decode()
     assert "close depuis" in summary and "Envoyer mes réponses" not in summary
     client.post(urls["submit"], {"revision": 1})
