@@ -331,3 +331,69 @@ def test_without_a_letter_in_force_task_answers_are_not_kept(worlds):
     answers["taches"] = Given(tasks={"inventee": TaskAnswer(status="faite")})
     response = _save(poitiers, invitation, 1, page_of(answers, PAGE_1), 0)
     assert not Answer.objects.filter(response=response, question__key="taches").exists()
+
+
+CROSS_PAGE = {
+    "title": "Bilan",
+    "pages": [
+        {
+            "title": "Pilotage",
+            "questions": [{"key": "pilotage", "kind": "yes_no", "label": "Pilotage ?"}],
+        },
+        {
+            "title": "Suite",
+            "questions": [
+                {
+                    "key": "charte",
+                    "kind": "yes_no",
+                    "label": "Charte actualisée ?",
+                    "required": True,
+                    "shown_if": {"question": "pilotage", "options": ["oui"]},
+                }
+            ],
+        },
+    ],
+}
+
+
+def test_changing_an_earlier_answer_drops_the_answers_it_now_hides(worlds):
+    poitiers, _ = worlds
+    invitation = invitation_of(open_campaign(poitiers, CROSS_PAGE), poitiers.rupn)
+    response = _save(poitiers, invitation, 1, {"pilotage": Given(options=("oui",))}, 0)
+    response = _save(poitiers, invitation, 2, {"charte": Given(options=("oui",))}, 1)
+    assert Answer.objects.filter(question__key="charte").exists()
+    response = _save(poitiers, invitation, 1, {"pilotage": Given(options=("non",))}, 2)
+    assert not Answer.objects.filter(question__key="charte").exists()
+    # Hidden, the required follow-up does not stop the submission.
+    response, done = response_submit(
+        actor=scope_for(poitiers.rupn), invitation=invitation, revision=response.revision
+    )
+    assert done
+
+
+def test_a_principal_answers_the_principals_survey_a_deputy_is_not_invited(worlds):
+    poitiers, _ = worlds
+    campaign = open_campaign(poitiers, CROSS_PAGE, audience="principals")
+    invitation = invitation_of(campaign, poitiers.principal)
+    actor = scope_for(poitiers.principal)
+    response = response_save_page(
+        actor=actor,
+        invitation=invitation,
+        page_number=1,
+        given={"pilotage": Given(options=("oui",))},
+        revision=0,
+    )
+    with pytest.raises(ResponseErrors):
+        response_submit(actor=actor, invitation=invitation, revision=response.revision)
+    response = response_save_page(
+        actor=actor,
+        invitation=invitation,
+        page_number=2,
+        given={"charte": Given(options=("non",))},
+        revision=response.revision,
+    )
+    assert response_submit(actor=actor, invitation=invitation, revision=response.revision)[1]
+    # The deputy is not invited and does not reach the principal's invitation.
+    assert invitation_lines(scope_for(poitiers.deputy)) == []
+    with pytest.raises(Http404):
+        get_invitation_for(scope_for(poitiers.deputy), invitation.pk)
