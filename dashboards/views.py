@@ -14,6 +14,7 @@ from establishments.access import establishments_visible_to, get_establishment_f
 from establishments.forms import SchoolYearForm, year_filter
 from establishments.models import SchoolYear
 from indemnities.selectors_allocations import allocation_page, referent_imp_lines
+from surveys.selectors_responses import invitation_lines
 from tenancy.http import request_scope, role_required
 from tenancy.scope import Scope
 
@@ -42,6 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["imp_lines"] = referent_imp_lines(scope)
     if scope.role in (Role.PRINCIPAL, Role.DEPUTY):
         context["letters_year"] = SchoolYear.objects.current()
+    if scope.role in (Role.RUPN, Role.PRINCIPAL):
+        context["survey_lines"] = invitation_lines(scope)
     return render(request, f"dashboards/home_{scope.role.value}.html", context)
 
 

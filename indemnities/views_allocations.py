@@ -13,6 +13,7 @@ from audit.selectors import history_for, history_lines
 from establishments.forms import year_filter
 from indemnities.access import get_allocation_for, get_establishment_and_year_for
 from indemnities.forms_allocations import AllocationForm, CertificationForm, YearForm
+from indemnities.panels import certification_panels
 from indemnities.selectors_allocations import (
     allocation_page,
     certification_allocations,
@@ -157,7 +158,9 @@ def certification_list(
     allocations = certification_allocations(establishment, school_year)
     is_dane_admin = scope.role == Role.DANE_ADMIN
     rights = certification_rights(scope, allocations)
+    panels = certification_panels(scope, establishment, school_year, allocations)
     for allocation in allocations:
+        allocation.panels = panels.get(allocation.pk, [])  # type: ignore[attr-defined]
         allowed = rights[allocation.pk].allowed
         allocation.can_certify = allowed  # type: ignore[attr-defined]
         allocation.is_correction = rights[allocation.pk].is_correction  # type: ignore[attr-defined]

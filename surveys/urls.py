@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from surveys import views_builder, views_campaigns, views_results
+from surveys import views_answer, views_builder, views_campaigns, views_results
 
 app_name = "surveys"
 
@@ -71,4 +71,12 @@ urlpatterns += [
         views_builder.builder_question_delete,
         name="builder_question_delete",
     ),
+]
+
+# Answering (the respondent's own invitation).
+urlpatterns += [
+    path("reponse/<int:pk>/", views_answer.answer_start, name="answer"),
+    path("reponse/<int:pk>/page/<int:number>/", views_answer.answer_page, name="answer_page"),
+    path("reponse/<int:pk>/recapitulatif/", views_answer.answer_summary, name="answer_summary"),
+    path("reponse/<int:pk>/envoyer/", views_answer.answer_submit, name="answer_submit"),
 ]

@@ -468,18 +468,21 @@ def a_survey_campaign(ctx: Ctx) -> Any:
     and A's published principals' survey without a campaign yet."""
 
     def build() -> object:
-        from surveys.models import Audience, SurveyInvitation
+        from surveys.models import Audience
         from surveys.services import survey_publish
         from tests.surveys.definitions import make_survey
         from tests.surveys.responses import invite, open_campaign, respond
 
-        campaign = open_campaign(ctx.a, make_survey(ctx.a))
-        own = SurveyInvitation.objects.get(campaign=campaign, user=ctx.a.rupn.user)
+        # Last year's surveys: this year's are the answering pages' (`a_survey_invitations`).
+        current = SchoolYear.objects.current()
+        last_year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year - 1)
+        campaign = open_campaign(ctx.a, make_survey(ctx.a, school_year=last_year))
+        own = invite(campaign, establishment=ctx.a.establishment)
         respond(own, {"pilotage": "oui", "projet": "Projet secret de Poitiers"})
         far = invite(campaign, establishment=ctx.a.other_establishment)
         respond(far, {"pilotage": "non", "projet": "Autre projet de Poitiers"})
         survey_publish(
-            survey=make_survey(ctx.a, audience=Audience.PRINCIPALS),
+            survey=make_survey(ctx.a, audience=Audience.PRINCIPALS, school_year=last_year),
             actor=scope_for(ctx.a.dane_admin),
         )
         return campaign
@@ -491,7 +494,9 @@ def a_survey_to_open(ctx: Ctx) -> Any:
     from surveys.models import Audience, Survey
 
     a_survey_campaign(ctx)
-    return Survey.objects.get(academie=ctx.a.academie, audience=Audience.PRINCIPALS)
+    return Survey.objects.get(
+        academie=ctx.a.academie, audience=Audience.PRINCIPALS, campaign__isnull=True
+    )
 
 
 def _campaign_dates(ctx: Ctx) -> dict[str, Any]:
@@ -512,15 +517,16 @@ DANE_RESULTS = frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR})
 
 
 def a_survey(ctx: Ctx) -> Any:
-    """A's draft bilan of last year (two pages, every kind of question, a conditional one);
-    this year's bilan is the one with a campaign (`a_survey_campaign`)."""
+    """A's draft bilan of next year, prepared ahead (two pages, every kind of question, a
+    conditional one): this year's is answered (`a_survey_invitations`), last year's has the
+    campaign with results (`a_survey_campaign`)."""
 
     def build() -> object:
         from tests.surveys.definitions import make_survey
 
         current = SchoolYear.objects.current()
-        last_year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year - 1)
-        return make_survey(ctx.a, school_year=last_year)
+        next_year, _ = SchoolYear.objects.get_or_create(start_year=current.start_year + 1)
+        return make_survey(ctx.a, school_year=next_year)
 
     return ctx.once("a_survey", build)
 
@@ -1138,6 +1144,98 @@ REGISTRY: dict[str, UrlSpec] = {
         post=submit,
     ),
 }
+
+
+# --- Surveys: answering (the respondent's own invitation) ----------------------------------------
+
+
+def a_survey_invitations(ctx: Ctx) -> dict[str, Any]:
+    """Open campaigns of both académies' bilan and principals' survey; in A a colleague of the
+    RUPN is invited too, and the RUPN has saved a first page."""
+
+    def build() -> dict[str, Any]:
+        from surveys.models import SurveyInvitation
+        from surveys.services_responses import response_save_page
+        from tests.indemnities.allocations.conftest import add_referent
+        from tests.surveys.answering import PAGE_1, every_kind_answers, open_campaign, page_of
+
+        colleague = add_referent(ctx.a.establishment, "collegue.enquete.poitiers@test.fr")
+        found: dict[str, Any] = {}
+        for world in (ctx.b, ctx.a):
+            bilan = open_campaign(world)
+            principals = open_campaign(world, audience="principals")
+            found = {
+                "rupn": SurveyInvitation.objects.get(campaign=bilan, user=world.rupn.user),
+                "principal": SurveyInvitation.objects.get(
+                    campaign=principals, user=world.principal.user
+                ),
+            }
+        found["colleague"] = SurveyInvitation.objects.get(
+            campaign=found["rupn"].campaign, user=colleague.user
+        )
+        response_save_page(
+            actor=scope_for(ctx.a.rupn),
+            invitation=found["rupn"],
+            page_number=1,
+            given=page_of(every_kind_answers(), PAGE_1),
+            revision=0,
+        )
+        return found
+
+    return ctx.once("a_survey_invitations", build)
+
+
+def a_survey_invitation(ctx: Ctx) -> Any:
+    """A's invitation of the role exercised (a principal's for roles not invited)."""
+    invitations = a_survey_invitations(ctx)
+    return invitations["rupn" if ctx.role == Role.RUPN else "principal"]
+
+
+def _survey_invitation_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
+    """A referent never reaches a colleague's response, a principal never a referent's."""
+    invitations = a_survey_invitations(ctx)
+    return {"pk": invitations["colleague" if ctx.role == Role.RUPN else "rupn"].pk}
+
+
+def survey_page_form(ctx: Ctx) -> dict[str, Any]:
+    return {**FORM_SUBMIT, "revision": 1, "q-pilotage": "non", "q-information": "courriel"}
+
+
+RESPONDENTS = frozenset({Role.RUPN, Role.PRINCIPAL})
+_ANSWER = {"pk": lambda ctx: a_survey_invitation(ctx).pk}
+REGISTRY.update(
+    {
+        "surveys:answer": UrlSpec(
+            roles=RESPONDENTS,
+            kwargs=_ANSWER,
+            out_of_scope=_survey_invitation_out_of_scope,
+            note="L’enquête à remplir : seulement la personne invitée, pour son établissement.",
+        ),
+        "surveys:answer_page": UrlSpec(
+            roles=RESPONDENTS,
+            kwargs={**_ANSWER, "number": lambda ctx: 1},
+            post=survey_page_form,
+            out_of_scope=lambda ctx: {
+                **(_survey_invitation_out_of_scope(ctx) or {}),
+                "number": 1,
+            },
+            note="Une page de questions : la réponse d’un autre n’est ni lue ni modifiée.",
+        ),
+        "surveys:answer_summary": UrlSpec(
+            roles=RESPONDENTS,
+            kwargs=_ANSWER,
+            out_of_scope=_survey_invitation_out_of_scope,
+        ),
+        "surveys:answer_submit": UrlSpec(
+            roles=RESPONDENTS,
+            kwargs=_ANSWER,
+            get=False,
+            post=lambda ctx: {**FORM_SUBMIT, "revision": 1},
+            out_of_scope=_survey_invitation_out_of_scope,
+        ),
+    }
+)
+OWNER_DATA.append(a_survey_invitations)
 
 
 def _certify(ctx: Ctx) -> dict[str, Any]:

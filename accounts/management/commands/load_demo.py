@@ -22,6 +22,7 @@ DEMO_HOOKS = (
     "indemnities.demo_allocations.load_demo_allocations",
     "missions.demo.load_demo_templates",
     "missions.demo_letters.load_demo_letters",
+    "surveys.demo.load_demo_surveys",
 )
 
 
