@@ -197,7 +197,7 @@ def test_a_bulk_reminder_emails_each_person_once_and_records_it(
     )
     message = mail.outbox[0]
     assert "Relance" in message.subject and "service fait" in message.subject
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     link = "http://127.0.0.1:8000" + reverse(
         "indemnities:certifications",
         args=[w.establishment.pk, SchoolYear.objects.current().start_year],
