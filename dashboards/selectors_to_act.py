@@ -393,7 +393,7 @@ def recently_reminded(
     academie_id: int, kind: ReminderKind, pairs: Iterable[tuple[int, int]], since: datetime.datetime
 ) -> set[tuple[int, int]]:
     """Of the (thing id, user id) pairs, those reminded since `since` or about to be (a job
-    still running); one query."""
+    launched since then, still running); one query. A failed reminder does not count."""
     pairs = set(pairs)
     if not pairs:
         return set()
@@ -404,7 +404,7 @@ def recently_reminded(
             object_id__in={p[0] for p in pairs},
             user_id__in={p[1] for p in pairs},
         )
-        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, error=""))
+        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, error="", created_at__gte=since))
         .values_list("object_id", "user_id")
     )
     return {(int(o), int(u)) for o, u in rows} & pairs

@@ -261,6 +261,24 @@ def test_nobody_is_reminded_twice_within_the_period(acting) -> None:
     assert len(mail.outbox) == 5
 
 
+def test_a_reminder_about_to_be_sent_counts_until_the_period_ends(acting) -> None:
+    t, _ = acting
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        pending = reminder_job_create(  # its task not run yet (no commit in this test)
+            actor=t.admin,
+            kind=ReminderKind.DRAFT,
+            filters=t.filters(),
+            object_ids=None,
+            period_days=7,
+        )
+        assert _remind(t, ReminderKind.DRAFT).skipped == 2
+    # A job whose task never ran does not keep people out for ever.
+    with mock.patch("django.utils.timezone.now", return_value=start + datetime.timedelta(days=8)):
+        assert _remind(t, ReminderKind.DRAFT).sent == 2
+    assert pending.pk
+
+
 def test_a_coordinator_reminds_inside_their_departements_only(acting) -> None:
     t, _ = acting
     w = t.world
