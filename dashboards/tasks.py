@@ -199,15 +199,12 @@ def _record(job: ReminderJob, rows: list[Reminder], things: dict[int, Any]) -> N
     for row in rows:
         membership = memberships.get(row.membership_id) if row.membership_id else None
         thing = things.get(row.object_id)
-        where = ""
-        if thing is not None:
-            establishment = thing if kind is ReminderKind.NO_REFERENT else thing.establishment
-            where = f" ({establishment.name})"
+        what = f" – {_item(kind, thing, job.school_year.start_year)['label']}" if thing else ""
         name = membership.user.formal_name if membership is not None else row.email
         audit_record(
             actor=actor,
             verb="reminder.sent",
-            summary=f"a relancé {name} : {HISTORY[kind]}{where}",
+            summary=f"a relancé {name} : {HISTORY[kind]}{what}",
             target=membership if membership is not None else row,
             establishment_id=row.establishment_id,
             school_year_id=job.school_year_id,

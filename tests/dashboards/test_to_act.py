@@ -212,7 +212,8 @@ def test_a_bulk_reminder_emails_each_person_once_and_records_it(
         ("accounts.membership", w.principal.pk),
         ("accounts.membership", w.deputy.pk),
     }
-    assert all("service fait à certifier" in e.summary for e in events)
+    referent = t.issued.referent.user.formal_name
+    assert all(f"service fait à certifier – {referent}" in e.summary for e in events)
 
     # The task run again (a retry, a second worker) emails nobody.
     mail.outbox.clear()
