@@ -7,3 +7,16 @@ app_name = "dashboards"
 urlpatterns = [
     path("etablissements/<int:pk>/", views.establishment_page, name="establishment"),
 ]
+
+# Who still has to act, and the bulk reminders.
+from dashboards import views_to_act  # noqa: E402
+
+urlpatterns += [
+    path("tableau-de-bord/a-faire/", views_to_act.to_act, name="to_act"),
+    path("tableau-de-bord/a-faire/relancer/", views_to_act.reminders_send, name="reminders_send"),
+    path(
+        "tableau-de-bord/a-faire/relances/<int:pk>/",
+        views_to_act.reminder_job,
+        name="reminder_job",
+    ),
+]

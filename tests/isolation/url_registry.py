@@ -628,6 +628,48 @@ def _role_switch_out_of_scope(ctx: Ctx) -> Mapping[str, object] | None:
     return {"membership_pk": another_persons_membership(ctx).pk}
 
 
+def a_reminder_job(ctx: Ctx) -> Any:
+    """A finished bulk reminder of académie A, launched by the DANE role exercised (each person
+    follows only their own)."""
+    member = ctx.member(ctx.role if ctx.role in (Role.DANE_ADMIN, Role.DANE_COORDINATOR) else None)
+
+    def build() -> object:
+        from django.utils import timezone
+
+        from dashboards.models import ReminderJob, ReminderKind
+
+        return ReminderJob.objects.create(
+            academie=ctx.a.academie,
+            kind=ReminderKind.NO_REFERENT,
+            school_year=SchoolYear.objects.current(),
+            created_by=member.user,
+            membership=member,
+            created_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+
+    return ctx.once(f"a_reminder_job_{member.pk}", build)
+
+
+def _someone_elses_reminder_job(ctx: Ctx) -> Mapping[str, object] | None:
+    """The job the other DANE role of A launched: a person follows only their own."""
+    from dataclasses import replace
+
+    other = Role.DANE_COORDINATOR if ctx.role == Role.DANE_ADMIN else Role.DANE_ADMIN
+    return {"pk": a_reminder_job(replace(ctx, role=other)).pk}
+
+
+def remind_a_lycee(ctx: Ctx) -> dict[str, Any]:
+    """The bulk reminder form ticking A's lycée, which has no referent this year."""
+    return {
+        **FORM_SUBMIT,
+        "liste": "sans-referent",
+        "annee": current_start_year(ctx),
+        "lignes": [ctx.a.other_establishment.pk],
+        "delai": 7,
+    }
+
+
 REGISTRY: dict[str, UrlSpec] = {
     # --- Home and roles (accounts) ---
     "home": UrlSpec(roles=ALL_ROLES, note="Accueil du rôle : ne montre que son périmètre."),
@@ -1142,6 +1184,25 @@ REGISTRY: dict[str, UrlSpec] = {
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_survey_question(ctx).pk},
         post=submit,
+    ),
+    # --- Who still has to act, and the bulk reminders (dashboards) ---
+    "dashboards:to_act": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        query=lambda ctx: {"annee": current_start_year(ctx), "liste": "sans-referent"},
+        note="Les listes du périmètre : un coordonnateur, ses départements seulement.",
+    ),
+    "dashboards:reminders_send": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        get=False,
+        post=remind_a_lycee,
+        note="Relancer le lycée d’A depuis B : aucune ligne retenue, personne n’est relancé.",
+    ),
+    "dashboards:reminder_job": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        kwargs={"pk": lambda ctx: a_reminder_job(ctx).pk},
+        query=lambda ctx: {"format": "json"},
+        out_of_scope=_someone_elses_reminder_job,
+        note="Progression d’une relance : celle de la personne qui l’a lancée seulement.",
     ),
 }
 

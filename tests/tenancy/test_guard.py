@@ -8,6 +8,7 @@ from django_scopes import scope
 
 from accounts.models import Invitation, Membership
 from audit.models import AuditEvent
+from dashboards.models import Reminder, ReminderJob
 from establishments.models import (
     Departement,
     Establishment,
@@ -85,6 +86,8 @@ TENANT_MODELS = [
     SurveyReminder,
     SurveyResponse,
     Answer,
+    ReminderJob,
+    Reminder,
 ]
 
 
