@@ -55,7 +55,8 @@ def survey_create(
 
 @transaction.atomic
 def survey_publish(*, survey: Survey, actor: Scope) -> Survey:
-    """Freeze the survey's questions for its campaign (an empty survey is refused)."""
+    """Open the survey to its campaign (an empty survey is refused). From its first answer on,
+    questions and options can no longer be removed (`surveys.services_authoring`)."""
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
     if locked.is_published:
         return locked

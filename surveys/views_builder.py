@@ -31,7 +31,7 @@ from surveys.forms_builder import (
     editor_for,
     new_question,
 )
-from surveys.models import Question, QuestionKind, Survey, SurveyPage
+from surveys.models import Campaign, Question, QuestionKind, Survey, SurveyPage
 from surveys.selectors_authoring import (
     get_page_for_author,
     get_question_for_author,
@@ -179,6 +179,7 @@ def _outline_page(
             "outline": outline,
             "question_count": sum(len(p.questions) for p in outline),
             "answered": survey_has_answers(survey),
+            "campaign": Campaign.objects.filter(survey=survey).first(),
             "new_question_form": NewQuestionForm(audience=survey.audience),
             "history": history_lines(history_for(request_scope(request), targets=[survey])),
         },

@@ -332,3 +332,27 @@ def test_a_multiple_choice_with_other_becomes_a_scale_without_it(worlds, acting_
     assert not q.options.filter(is_other=True).exists()
     q.refresh_from_db()
     assert q.kind == "scale"
+
+
+def test_a_published_survey_leads_to_its_campaign_then_to_its_results(worlds, acting_client):
+    from django.urls import reverse
+
+    from tests.surveys.responses import open_campaign
+
+    poitiers, _ = worlds
+    survey = make_survey(poitiers)
+    client = acting_client(poitiers.dane_admin)
+    outline = f"/enquetes/gestion/{survey.pk}/"
+    assert (
+        reverse("surveys:campaign_create", args=[survey.pk])
+        not in client.get(outline).content.decode()
+    )
+    client.post(f"/enquetes/gestion/{survey.pk}/publier/")
+    assert (
+        reverse("surveys:campaign_create", args=[survey.pk]) in client.get(outline).content.decode()
+    )
+    campaign = open_campaign(poitiers, survey)
+    html = client.get(outline).content.decode()
+    assert reverse("surveys:campaign", args=[campaign.pk]) in html
+    assert reverse("surveys:results", args=[campaign.pk]) in html
+    assert reverse("surveys:campaign_create", args=[survey.pk]) not in html
