@@ -21,23 +21,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Round
 
 from accounts.models import Membership, Role
 from establishments.access import departements_visible_to, establishments_visible_to
@@ -46,11 +39,13 @@ from establishments.models import (
     Academie,
     Establishment,
     EstablishmentType,
-    PupilCount,
     SchoolYear,
 )
 from indemnities.access import allocations_visible_to
-from indemnities.models import Allocation, EnvelopeBand, EnvelopeOverride, ServiceCertification
+from indemnities.models import (
+    Allocation,
+    ServiceCertification,
+)
 from missions.models import SIGNED_STATUSES, Letter, LetterStatus
 from missions.selectors_letters import letters_visible_to
 from rupn.formatting import format_euros, format_integer, format_number
@@ -59,6 +54,7 @@ from surveys.models import Audience, Campaign, SurveyInvitation
 from tenancy.scope import Scope
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -274,58 +270,51 @@ class Filters:
 # --- The SQL aggregates ---------------------------------------------------------------------
 
 
-def _category() -> Case:
-    """The IMP category (collège, lycée, EREA) of the row's establishment type, in SQL."""
-    return Case(
-        *[
-            When(establishment__type=type_, then=Value(category.value))
-            for type_, category in CATEGORY_OF_TYPE.items()
-        ],
-        output_field=CharField(),
+def envelopes_sql(
+    establishments: QuerySet[Establishment], year_ids: list[int]
+) -> tuple[str, list[Any]]:
+    """Establishments and their envelopes per (département, académie, type, year), in one
+    statement of joins: each establishment × year meets its override, else its pupil count's
+    band × the year's base rate, rounded to the cent (NULL when neither: no envelope).
+
+    The establishments are the scoped queryset, as a subquery: the SQL only adds the joins the
+    ORM cannot write (a band is found by a range of pupils, not by a foreign key)."""
+    inner, params = (
+        establishments.order_by()
+        .values("id", "academie_id", "departement_id", "type")
+        .query.sql_with_params()
     )
-
-
-def _envelope(year_id: int) -> Coalesce:
-    """The envelope of the outer establishment for a year: its override, else its pupil count's
-    band × the year's base rate, rounded to the cent; NULL when there is neither."""
-    override = EnvelopeOverride.objects.filter(
-        establishment=OuterRef("pk"), school_year_id=year_id
-    ).values("amount")[:1]
-    band = (
-        EnvelopeBand.objects.filter(
-            rule_set__academie_id=OuterRef("academie_id"),
-            rule_set__school_year_id=year_id,
-            category=OuterRef("category"),
-            min_pupils__lte=OuterRef("pupils"),
-        )
-        .filter(Q(max_pupils__isnull=True) | Q(max_pupils__gte=OuterRef("pupils")))
-        .order_by("min_pupils")
-        .annotate(amount=Round(_units_times_rate(), 2))
-        .values("amount")[:1]
+    category = " ".join(
+        f"WHEN '{type_.value}' THEN '{cat.value}'" for type_, cat in CATEGORY_OF_TYPE.items()
     )
-    computed = (
-        PupilCount.objects.filter(establishment=OuterRef("pk"), school_year_id=year_id)
-        .annotate(category=_category())
-        .annotate(amount=Subquery(band, output_field=MONEY))
-        .values("amount")[:1]
-    )
-    return Coalesce(
-        Subquery(override, output_field=MONEY),
-        Subquery(computed, output_field=MONEY),
-        output_field=MONEY,
-    )
+    placeholders = ", ".join(["%s"] * len(year_ids))
+    amount = "COALESCE(o.amount, ROUND(b.imp_units * r.base_rate, 2))"
+    # Only fixed identifiers and placeholders go into the text; every value is a parameter.
+    sql = f"""
+        SELECT e.departement_id, e.academie_id, e.type, y.id, COUNT(*), SUM({amount}),
+               COUNT({amount})
+        FROM ({inner}) e
+        CROSS JOIN establishments_schoolyear y
+        LEFT JOIN establishments_pupilcount p
+            ON p.establishment_id = e.id AND p.school_year_id = y.id
+        LEFT JOIN indemnities_envelopeoverride o
+            ON o.establishment_id = e.id AND o.school_year_id = y.id
+        LEFT JOIN indemnities_impruleset r
+            ON r.academie_id = e.academie_id AND r.school_year_id = y.id
+        LEFT JOIN indemnities_envelopeband b
+            ON b.rule_set_id = r.id AND b.category = CASE e.type {category} END
+            AND p.pupils >= b.min_pupils AND (b.max_pupils IS NULL OR p.pupils <= b.max_pupils)
+        WHERE y.id IN ({placeholders})
+        GROUP BY e.departement_id, e.academie_id, e.type, y.id
+    """  # noqa: S608
+    return sql, [*params, *year_ids]
 
 
-def _units_times_rate() -> ExpressionWrapper:
-    return ExpressionWrapper(F("imp_units") * F("rule_set__base_rate"), output_field=MONEY)
-
-
-def _has_referent(year_id: int) -> Exists:
-    return Exists(
-        Membership.objects.active().filter(
-            role=Role.RUPN, school_year_id=year_id, establishments=OuterRef("pk")
-        )
-    )
+def _money(value: Any) -> Decimal:
+    """A sum read from the database (a float on SQLite) as euros with two places."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(CENT)
 
 
 def _latest_certified_amount() -> Subquery:
@@ -351,32 +340,29 @@ def count_figures(
     area = sources.area
     establishments = sources.establishments.filter(filters.q())
 
-    # 1. Establishments, those with a referent and their envelopes, for each year.
-    per_year: dict[str, Any] = {"n": Count("pk")}
-    for year_id in year_ids:
-        envelope = _envelope(year_id)
-        per_year[f"covered_{year_id}"] = Count("pk", filter=Q(_has_referent(year_id)))
-        per_year[f"envelope_{year_id}"] = Sum(envelope)
-        per_year[f"with_envelope_{year_id}"] = Count(envelope)
-    for row in establishments.order_by().values(area, "type").annotate(**per_year):
-        for year_id in year_ids:
-            c = at(row[area], row["type"], year_id)
-            c.establishments = row["n"]
-            c.covered = row[f"covered_{year_id}"]
-            c.envelope = row[f"envelope_{year_id}"] or ZERO
-            c.with_envelope = row[f"with_envelope_{year_id}"]
+    # 1. Establishments and their envelopes, for each year (one statement of joins).
+    sql, params = envelopes_sql(establishments, year_ids)
+    by_area = 0 if area == "departement_id" else 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *key, type_, year_id, n, envelope, with_envelope in cursor.fetchall():
+            c = at(key[by_area], type_, year_id)
+            # Summed: in the national view, the départements of an académie fold together.
+            c.establishments += n
+            c.envelope += _money(envelope)
+            c.with_envelope += with_envelope
 
-    # 2. Referents: active RUPN memberships of the year in those establishments.
+    # 2. Referents (active RUPN memberships of the year) and the establishments they cover.
     for row in (
         Membership.objects.active()
         .filter(role=Role.RUPN, school_year_id__in=year_ids, establishments__in=establishments)
         .order_by()
         .values(f"establishments__{area}", "establishments__type", "school_year_id")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk", distinct=True), covered=Count("establishments", distinct=True))
     ):
-        at(
-            row[f"establishments__{area}"], row["establishments__type"], row["school_year_id"]
-        ).rupn = row["n"]
+        c = at(row[f"establishments__{area}"], row["establishments__type"], row["school_year_id"])
+        c.rupn = row["n"]
+        c.covered = row["covered"]
 
     # 3. Letters by state.
     for row in (
