@@ -161,11 +161,7 @@ class Membership(models.Model):
         verbose_name = "rôle"
         verbose_name_plural = "rôles"
         ordering = ["academie__name", "role"]
-        indexes = [
-            models.Index(fields=["academie", "role"]),
-            # The year's referents of an académie (dashboards count them by département).
-            models.Index(fields=["academie", "role", "school_year"], name="membership_role_year"),
-        ]
+        indexes = [models.Index(fields=["academie", "role"])]
         constraints = [
             # Child rows name it with their académie: see tenancy.constraints.
             models.UniqueConstraint(fields=["id", "academie"], name="membership_id_academie"),
