@@ -300,6 +300,7 @@ def envelopes_sql(
         CROSS JOIN establishments_schoolyear y
         LEFT JOIN establishments_pupilcount p
             ON p.establishment_id = e.id AND p.school_year_id = y.id
+            AND p.school_year_id IN ({placeholders})
         LEFT JOIN indemnities_envelopeoverride o
             ON o.establishment_id = e.id AND o.school_year_id = y.id
         LEFT JOIN indemnities_impruleset r
@@ -310,7 +311,7 @@ def envelopes_sql(
         WHERE y.id IN ({placeholders})
         GROUP BY e.departement_id, e.academie_id, e.type, y.id
     """  # noqa: S608
-    return sql, [*params, *year_ids]
+    return sql, [*params, *year_ids, *year_ids]
 
 
 def _money(value: Any) -> Decimal:
