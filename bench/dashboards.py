@@ -118,8 +118,7 @@ def main() -> None:
                 academie=admin.academie,
                 role=Role.DANE_COORDINATOR,
             )
-            departement = admin.academie.departements.order_by("code").first()
-            coordinator.departements.add(departement)
+            coordinator.departements.add(admin.academie.departements.order_by("code")[0])
         staff = User.objects.filter(email="admin@mesure.example").first() or (
             User.objects.create_user("admin@mesure.example", is_staff=True)
         )

@@ -168,7 +168,9 @@ class Writer:
             concrete = [f for f in model._meta.concrete_fields]
             given = [model._meta.get_field(name) for name in fields]
             missing = [f for f in concrete if f not in given and not f.primary_key]
-            columns = [f.column for f in given] + [f.column for f in missing]
+            columns = [str(getattr(f, "column", "")) for f in given] + [
+                str(f.column) for f in missing
+            ]
             fill = tuple(self._filler(f) for f in missing)
             table = model._meta.db_table
         else:
@@ -600,15 +602,15 @@ def generate(args: argparse.Namespace) -> Writer:
     for mid, uid, e, y in referents:
         campaign = campaign_of[(e.academie_id, y.pk, Audience.RUPN)]
         iid = next(invitation_ids)
-        lid = letter_of.get(mid, (None, ""))[0]
-        invitations.append((iid, e.academie_id, campaign.pk, uid, e.pk, lid, now))
+        letter_id = letter_of[mid][0] if mid in letter_of else None
+        invitations.append((iid, e.academie_id, campaign.pk, uid, e.pk, letter_id, now))
         draw = rng.random()
         rate = current_rate if y.pk == current_year.pk else 0.7
         if draw < rate + 0.05:
             rid = next(response_ids)
             submitted = draw < rate
             responses.append(
-                (rid, e.academie_id, campaign.pk, iid, e.pk, lid, now if submitted else None)
+                (rid, e.academie_id, campaign.pk, iid, e.pk, letter_id, now if submitted else None)
             )
             if submitted and y.pk in answer_years:
                 answered.append((rid, e.academie_id, campaign.survey_id))
