@@ -721,6 +721,17 @@ REGISTRY: dict[str, UrlSpec] = {
         out_of_scope=_detail_out_of_scope,
         note="Fiche d’un établissement : personnes, IMP, effectifs ; hors périmètre → 404.",
     ),
+    "dashboards:overview": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+        note="Tableau de bord de l’année : agrégats du périmètre du rôle (académie ou "
+        "départements du coordonnateur) ; les départements proposés sont les siens.",
+    ),
+    "dashboards:national": UrlSpec(
+        roles=frozenset(),
+        note="Tableau de bord national : administrateur de la plateforme (is_staff, sans rôle) "
+        "seulement ; tout rôle d’académie reçoit 403.",
+    ),
     "establishments:list": UrlSpec(roles=ALL_ROLES),
     "establishments:import_upload": UrlSpec(
         roles=DANE_ADMIN_ONLY,
