@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from indemnities.admin import ReadOnlyAdmin
-from missions.models import Letter, LetterEmail, LetterSignature, LetterTemplate
+from missions.models import (
+    Letter,
+    LetterEmail,
+    LetterPdfJob,
+    LetterSignature,
+    LetterTemplate,
+)
 
 
 class SignatureInline(admin.TabularInline):
@@ -46,3 +52,18 @@ class LetterEmailAdmin(ReadOnlyAdmin):
 class LetterTemplateAdmin(ReadOnlyAdmin):
     list_display = ["academie", "school_year", "version", "status", "published_at"]
     list_filter = ["academie", "school_year", "status"]
+
+
+@admin.register(LetterPdfJob)
+class LetterPdfJobAdmin(ReadOnlyAdmin):
+    list_display = [
+        "academie",
+        "kind",
+        "school_year",
+        "status",
+        "done_count",
+        "total",
+        "created_at",
+    ]
+    list_filter = ["academie", "kind", "status"]
+    list_select_related = ["academie", "school_year"]

@@ -27,6 +27,7 @@ from missions.models import (
     Letter,
     LetterEmail,
     LetterPdf,
+    LetterPdfJob,
     LetterSignature,
     LetterTemplate,
     TemplateSection,
@@ -61,6 +62,7 @@ TENANT_MODELS = [
     LetterEmail,
     VisaBatch,
     LetterPdf,
+    LetterPdfJob,
 ]
 
 
