@@ -107,7 +107,9 @@ def pdf_jobs(request: HttpRequest) -> HttpResponse:
     if not scope.whole_academie:
         raise Http404
     if request.GET:
-        form = PdfJobForm(request.GET, scope=scope)
+        query = request.GET.copy()
+        query.setdefault("action", PdfJobKind.ZIP.value)  # a link names the letters only
+        form = PdfJobForm(query, scope=scope)
     else:
         initial = {"annee": SchoolYear.objects.current(), "action": PdfJobKind.ZIP.value}
         form = PdfJobForm(initial=initial, scope=scope)
