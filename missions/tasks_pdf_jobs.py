@@ -29,7 +29,7 @@ from celery import shared_task
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import FileField
 from django.utils import timezone
 
@@ -104,18 +104,22 @@ def regenerate_letter_pdf(letter: Letter, job: LetterPdfJob) -> bool:
                 transaction.on_commit(lambda: storage.delete(new_name))
                 return False
             if row is None:
-                LetterPdf.objects.create(
-                    academie_id=letter.academie_id, letter=letter, file=new_name, **values
-                )
-            else:
-                old = row.file.name
-                row.file.name = new_name
-                for key, value in values.items():
-                    setattr(row, key, value)
-                row.save(update_fields=["file", *values])
-                if old and old != new_name:
-                    # Only once the row names the new file: a failure before keeps the old one.
-                    transaction.on_commit(lambda: storage.delete(old))
+                try:
+                    with transaction.atomic():
+                        LetterPdf.objects.create(
+                            academie_id=letter.academie_id, letter=letter, file=new_name, **values
+                        )
+                    return True
+                except IntegrityError:  # the issuing task stored one meanwhile: replace it
+                    row = LetterPdf.objects.select_for_update().get(letter=letter)
+            old = row.file.name
+            row.file.name = new_name
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.save(update_fields=["file", *values])
+            if old and old != new_name:
+                # Only once the row names the new file: a failure before keeps the old one.
+                transaction.on_commit(lambda: storage.delete(old))
     except Exception:
         storage.delete(new_name)
         raise

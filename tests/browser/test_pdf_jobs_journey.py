@@ -8,6 +8,7 @@ first chunk: the progress seen in the browser is then known at each step."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def test_dane_admin_downloads_a_departements_letters_as_one_zip(
     job = LetterPdfJob.objects.get()
     section = page.locator(f"#operation-{job.pk}")
     count = section.locator("[data-count]")
-    bar = section.get_by_label("Progression de l’opération « archive zip »")
+    bar = section.get_by_role("progressbar", name=re.compile(r"^Progression\s*:\s*Archive ZIP"))
     expect(count).to_have_text("0 / 2 lettres")
     expect(section.get_by_text("En attente d’un traitement…")).to_be_visible()
     expect(section.get_by_role("status")).to_have_attribute("aria-live", "polite")
