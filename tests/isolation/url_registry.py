@@ -402,7 +402,8 @@ def a_pdf_jobs(ctx: Ctx) -> dict[str, Any]:
 
         from missions.models import LetterPdfJob, PdfJobKind, PdfJobStatus
 
-        letter = a_letter_with_pdf(ctx)
+        # A's letter as the other builders leave it (issuing it would change public pages).
+        letter = a_letters(ctx)["own"]
         common = {
             "academie": ctx.a.academie,
             "school_year": SchoolYear.objects.current(),
@@ -431,7 +432,8 @@ def a_pdf_jobs(ctx: Ctx) -> dict[str, Any]:
 
 
 def pdf_job_form(ctx: Ctx) -> dict[str, Any]:
-    """The bulk PDF form as sent for A's collège's département."""
+    """The bulk PDF form as sent for A's collège's département, which has an issued letter."""
+    a_issued_letter(ctx)
     return {
         **FORM_SUBMIT,
         "annee": current_start_year(ctx),
