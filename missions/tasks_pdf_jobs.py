@@ -239,6 +239,11 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
+def _read(row: LetterPdf) -> bytes:
+    with row.file.open("rb") as pdf:
+        return pdf.read()
+
+
 def _zip(job: LetterPdfJob, token: str) -> None:
     from missions.pdf import file_name
     from missions.tasks_pdf import stored_pdf
@@ -249,8 +254,11 @@ def _zip(job: LetterPdfJob, token: str) -> None:
 
             def add(letter: Letter) -> None:
                 row = stored_pdf(letter)  # rendered and stored now if it was not yet
-                with row.file.open("rb") as pdf:
-                    archive.writestr(_unique(file_name(letter), used), pdf.read())
+                try:
+                    data = _read(row)
+                except FileNotFoundError:  # a regeneration switched it meanwhile
+                    data = _read(stored_pdf(letter))
+                archive.writestr(_unique(file_name(letter), used), data)
 
             _each_letter(job, token, add)
         size = handle.tell()

@@ -581,3 +581,19 @@ def test_a_failed_job_is_restartable(bulk, monkeypatch, held):
     run_letter_pdf_job(**held[-1])
     job.refresh_from_db()
     assert job.status == PdfJobStatus.DONE and job.error == "" and job.zip_file
+
+
+def test_the_zip_reads_again_a_file_a_regeneration_just_replaced(bulk, monkeypatch):
+    original = tasks_pdf_jobs._read
+    missed: list[int] = []
+
+    def read(row):
+        if not missed:
+            missed.append(row.letter_id)
+            raise FileNotFoundError(row.file.name)
+        return original(row)
+
+    monkeypatch.setattr(tasks_pdf_jobs, "_read", read)
+    job = start(bulk, PdfJobKind.ZIP)
+    assert job.status == PdfJobStatus.DONE and job.failed_count == 0 and missed
+    assert len(_archive(job).namelist()) == 3
