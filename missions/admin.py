@@ -17,6 +17,7 @@ from indemnities.admin import ReadOnlyAdmin
 from missions.models import (
     Letter,
     LetterEmail,
+    LetterPdfJob,
     LetterSignature,
     LetterTemplate,
     SealCertificate,
@@ -142,3 +143,18 @@ class SealCertificateAdmin(admin.ModelAdmin):
         # The admin goes on with `obj` (log entry, redirect): make it the installed row.
         for field in SealCertificate._meta.concrete_fields:
             setattr(obj, field.attname, getattr(installed, field.attname))
+
+
+@admin.register(LetterPdfJob)
+class LetterPdfJobAdmin(ReadOnlyAdmin):
+    list_display = [
+        "academie",
+        "kind",
+        "school_year",
+        "status",
+        "done_count",
+        "total",
+        "created_at",
+    ]
+    list_filter = ["academie", "kind", "status"]
+    list_select_related = ["academie", "school_year"]

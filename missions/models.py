@@ -453,6 +453,15 @@ class LetterPdf(models.Model):
     size = models.PositiveIntegerField("taille (octets)")
     rendered_at = models.DateTimeField("produit le")
     sealed = models.BooleanField("scellé", default=False)
+    # The last bulk regeneration that produced this file: a run of that job again skips it.
+    regenerated_by = models.ForeignKey(
+        "LetterPdfJob",
+        verbose_name="régénéré par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = TenantManager()
 
@@ -536,3 +545,97 @@ class SealCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} (jusqu’au {self.not_after:%d/%m/%Y})"
+
+
+# --- Bulk operations on the issued letters' PDFs ------------------------------------------------
+
+
+class PdfJobKind(models.TextChoices):
+    REGENERATE = "regenerate", "Régénération des PDF"
+    ZIP = "zip", "Archive ZIP"
+
+
+class PdfJobStatus(models.TextChoices):
+    QUEUED = "queued", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminée"
+    FAILED = "failed", "Échec"
+
+
+ACTIVE_PDF_JOB_STATUSES = (PdfJobStatus.QUEUED, PdfJobStatus.RUNNING)
+
+
+def pdf_job_zip_path(instance: LetterPdfJob, filename: str) -> str:
+    """Archives beside the letters: one folder per académie and school year."""
+    return f"lettres/{instance.academie.code}/{instance.school_year.start_year}/archives/{filename}"
+
+
+class LetterPdfJob(models.Model):
+    """A DANE admin's operation on all the issued letters of a year (filtered by département
+    and type of establishment): regenerate their PDF, or gather them in one ZIP archive.
+
+    `letter_ids` is the list of letters fixed at the start; `done_count` counts those handled
+    (stored or failed) in that order, saved after each chunk, so a run started again goes on
+    from there. One active job of each kind per académie at a time (the database says so).
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("opération", max_length=12, choices=PdfJobKind.choices)
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
+    departement_ids = models.JSONField("départements", default=list, blank=True)
+    establishment_types = models.JSONField("types d’établissement", default=list, blank=True)
+    letter_ids = models.JSONField("lettres", default=list)
+    status = models.CharField(
+        "état", max_length=10, choices=PdfJobStatus.choices, default=PdfJobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField("nombre de lettres", default=0)
+    done_count = models.PositiveIntegerField("lettres traitées", default=0)
+    failed_count = models.PositiveIntegerField("lettres en échec", default=0)
+    failures = models.JSONField("premières erreurs", default=list, blank=True)
+    error = models.TextField("erreur", blank=True)
+    run_token = models.CharField("exécution en cours", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name="par", on_delete=models.PROTECT, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership", verbose_name="rôle", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("lancée le", auto_now_add=True)
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    zip_file = models.FileField("archive", upload_to=pdf_job_zip_path, max_length=300, blank=True)
+    zip_size = models.PositiveBigIntegerField("taille de l’archive (octets)", null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "opération sur les PDF des lettres"
+        verbose_name_plural = "opérations sur les PDF des lettres"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academie", "kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="letter_pdf_job_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.school_year} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_PDF_JOB_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.is_active
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done_count / self.total))

@@ -144,4 +144,6 @@ def send_letter_emails(
 
 # Registered with the worker (autodiscovery imports `tasks` modules only).
 import missions.tasks_pdf  # noqa: E402, F401
+import missions.tasks_pdf_jobs  # noqa: E402, F401
+import missions.tasks_visa  # noqa: E402, F401
 from missions.tasks_referents import send_designation_email  # noqa: E402, F401

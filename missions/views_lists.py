@@ -144,8 +144,20 @@ def letters(request: HttpRequest) -> HttpResponse:
             "rows": _rows(page.object_list),
             "can_visa": can_visa and awaiting > 0,
             "awaiting_visa": awaiting,
+            "pdf_jobs_url": _pdf_jobs_url(filters) if can_visa else "",
         },
         status=200 if chosen.valid else 400,
+    )
+
+
+def _pdf_jobs_url(filters: LetterFilters) -> str:
+    """The bulk PDF page, with the list's year, département and type already chosen."""
+    assert filters.school_year is not None
+    return url_with_query(
+        "missions:pdf_jobs",
+        annee=filters.school_year.start_year,
+        departements=filters.departement_id,
+        types=filters.establishment_type,
     )
 
 

@@ -393,6 +393,55 @@ def a_letter_with_pdf(ctx: Ctx) -> Any:
     return ctx.once("a_letter_with_pdf", build)
 
 
+def a_pdf_jobs(ctx: Ctx) -> dict[str, Any]:
+    """A's bulk PDF jobs, as rows (their tasks not run): a finished ZIP archive with its file,
+    and a regeneration that failed (restartable)."""
+
+    def build() -> dict[str, Any]:
+        from django.core.files.base import ContentFile
+
+        from missions.models import LetterPdfJob, PdfJobKind, PdfJobStatus
+
+        # A's letter as the other builders leave it (issuing it would change public pages).
+        letter = a_letters(ctx)["own"]
+        common = {
+            "academie": ctx.a.academie,
+            "school_year": SchoolYear.objects.current(),
+            "departement_ids": [ctx.a.establishment.departement_id],
+            "letter_ids": [letter.pk],
+            "total": 1,
+            "done_count": 1,
+            "created_by": ctx.a.dane_admin.user,
+            "membership": ctx.a.dane_admin,
+        }
+        archive = LetterPdfJob(kind=PdfJobKind.ZIP, status=PdfJobStatus.DONE, **common)
+        archive.zip_file.save("lettres-poitiers.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+        archive.zip_size = 22
+        archive.save()
+        failed = LetterPdfJob.objects.create(
+            kind=PdfJobKind.REGENERATE,
+            status=PdfJobStatus.FAILED,
+            error="L’opération s’est interrompue : panne simulée",
+            failures=[{"letter_id": letter.pk, "reference": letter.reference, "message": "x"}],
+            failed_count=1,
+            **common,
+        )
+        return {"zip": archive, "failed": failed}
+
+    return ctx.once("a_pdf_jobs", build)
+
+
+def pdf_job_form(ctx: Ctx) -> dict[str, Any]:
+    """The bulk PDF form as sent for A's collège's département, which has an issued letter."""
+    a_issued_letter(ctx)
+    return {
+        **FORM_SUBMIT,
+        "annee": current_start_year(ctx),
+        "departements": [ctx.a.establishment.departement_id],
+        "action": "zip",
+    }
+
+
 def template_edit_form(ctx: Ctx) -> dict[str, Any]:
     """The editor's form as sent for A's draft, with a changed title and one more task."""
     from dataclasses import replace
@@ -574,6 +623,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_letters,
     a_survey_campaign,
     a_survey,
+    a_pdf_jobs,
 ]
 
 
@@ -900,6 +950,33 @@ REGISTRY: dict[str, UrlSpec] = {
         roles=DANE_ADMIN_ONLY,
         kwargs={"pk": lambda ctx: a_visa_batch(ctx).pk},
         query=lambda ctx: {"format": "json"},
+    ),
+    # --- Bulk operations on the issued letters' PDFs (missions) ---
+    "missions:pdf_jobs": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+        note="Les opérations et le nombre de lettres de l’académie du rôle seulement.",
+    ),
+    "missions:pdf_job_start": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        get=False,
+        post=pdf_job_form,
+        note="Un département de A envoyé depuis B n’est pas accepté : rien n’est lancé.",
+    ),
+    "missions:pdf_job_progress": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pdf_jobs(ctx)["zip"].pk},
+    ),
+    "missions:pdf_job_restart": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pdf_jobs(ctx)["failed"].pk},
+        get=False,
+        post=submit,
+    ),
+    "missions:pdf_job_zip": UrlSpec(
+        roles=DANE_ADMIN_ONLY,
+        kwargs={"pk": lambda ctx: a_pdf_jobs(ctx)["zip"].pk},
+        note="L’archive des PDF : l’administration DANE de l’académie seulement.",
     ),
     # --- The direction's letters of an establishment (missions) ---
     "missions:establishment_letters": UrlSpec(

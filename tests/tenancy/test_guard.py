@@ -29,6 +29,7 @@ from missions.models import (
     LetterEmail,
     LetterPdf,
     LetterPdfFailure,
+    LetterPdfJob,
     LetterSignature,
     LetterTemplate,
     SealCertificate,
@@ -88,6 +89,7 @@ TENANT_MODELS = [
     Answer,
     ReminderJob,
     Reminder,
+    LetterPdfJob,
 ]
 
 
