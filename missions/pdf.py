@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pydyf
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -205,11 +206,40 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     }
 
 
+class _Serialised(pydyf.Object):
+    """A PDF object already turned into its bytes (a stream: compressed once)."""
+
+    def __init__(self, original: pydyf.Object) -> None:
+        super().__init__()
+        self.number, self.generation, self.free = (
+            original.number,
+            original.generation,
+            original.free,
+        )
+        self._data: bytes = original.data
+        self._compressible: bool = original.compressible
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    @property
+    def compressible(self) -> bool:
+        return self._compressible
+
+
+def _serialise_once(document: Any, pdf: pydyf.PDF) -> None:
+    """The file identifier PDF/A requires is a hash of every object's bytes, which the writer
+    computes before writing them: each object would be serialised, and each stream compressed,
+    twice. Serialised here once, the file is byte for byte the same, sooner."""
+    pdf.objects[1:] = [_Serialised(o) if o.free != "f" else o for o in pdf.objects[1:]]
+
+
 def render_letter_pdf(letter: Letter) -> bytes:
     """The PDF of an issued (or at least signed) letter, from its signed document."""
     html = render_to_string("missions/pdf/letter.html", letter_context(letter))
     document = HTML(string=html, base_url=str(STYLESHEET.parent)).render(
         stylesheets=[_stylesheet()], font_config=_font_config(), **PDF_OPTIONS
     )
-    pdf: bytes = document.write_pdf(**PDF_OPTIONS)
+    pdf: bytes = document.write_pdf(finisher=_serialise_once, **PDF_OPTIONS)
     return pdf
