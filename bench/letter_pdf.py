@@ -26,6 +26,7 @@ import argparse
 import io
 import logging
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,9 +82,10 @@ def libreoffice_html(letter_html: str) -> str:
     return letter_html.replace("</head>", style, 1)
 
 
-def libreoffice_per_letter(html: str, letters: int) -> tuple[float, int] | None:
+def libreoffice_per_letter(html: str, letters: int) -> tuple[float, float, int] | None:
     """Seconds per letter for LibreOffice converting `letters` copies of the HTML, 20 letters per
-    `soffice` process, and the number of pages of its PDF; None without LibreOffice."""
+    `soffice` process (wall-clock, and processor time of its processes), and the number of pages
+    of its PDF; None without LibreOffice."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return None
@@ -106,6 +108,7 @@ def libreoffice_per_letter(html: str, letters: int) -> tuple[float, int] | None:
         convert([warm], root)  # creates the profile, outside the measure
         batches = max(1, round(letters / LIBREOFFICE_BATCH))
         elapsed = 0.0
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         for batch in range(batches):
             source = root / f"lot-{batch}"
             source.mkdir()
@@ -118,10 +121,15 @@ def libreoffice_per_letter(html: str, letters: int) -> tuple[float, int] | None:
             made = len(list(source.glob("*.pdf")))
             if made != LIBREOFFICE_BATCH:
                 raise RuntimeError(f"LibreOffice a produit {made} PDF sur {LIBREOFFICE_BATCH}")
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
         import pypdf
 
         pages = len(pypdf.PdfReader(root / "lot-0" / "lettre-0.pdf").pages)
-        return elapsed / (batches * LIBREOFFICE_BATCH), pages
+        total = batches * LIBREOFFICE_BATCH
+        return elapsed / total, cpu / total, pages
 
 
 def run(count: int, office_letters: int) -> None:
@@ -194,17 +202,19 @@ def run(count: int, office_letters: int) -> None:
     if office is None:
         print("LibreOffice (soffice) absent : pas de comparaison.")
         return
-    per_letter, office_pages = office
+    per_letter, office_cpu, office_pages = office
     print(
         f"LibreOffice, la même lettre, {LIBREOFFICE_BATCH} lettres par processus "
         f"({max(1, round(office_letters / LIBREOFFICE_BATCH)) * LIBREOFFICE_BATCH} lettres, "
-        f"{office_pages} pages) : {ms(per_letter)} ms par lettre"
+        f"{office_pages} pages) : {ms(per_letter)} ms par lettre, "
+        f"{ms(office_cpu)} ms de temps processeur par lettre"
     )
     print(
         f"  à côté : notre rendu seul {ms(statistics.median(renders))} ms (médiane), "
         f"rendu + sceau {ms(statistics.median(both))} ms ; "
         + ("rendu + sceau plus rapide" if statistics.median(both) < per_letter else "plus lent")
-        + " que LibreOffice"
+        + f" que LibreOffice (temps processeur : {ms(statistics.median(cpu))} ms contre "
+        f"{ms(office_cpu)} ms)"
     )
 
 
