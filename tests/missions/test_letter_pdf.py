@@ -4,7 +4,9 @@ resent to whoever did not get it, downloadable by those who may see the letter."
 from __future__ import annotations
 
 import io
+import re
 import smtplib
+from typing import Any
 
 import pypdf
 import pytest
@@ -178,3 +180,89 @@ def test_an_amendment_gets_its_own_pdf(world):
 )
 def test_ip_addresses_are_shortened(address, shown):
     assert shorten_ip(address) == shown
+
+
+def _structure(reader: pypdf.PdfReader) -> dict[str, int]:
+    """How many elements of each type the PDF's structure tree (its tags) holds."""
+    counts: dict[str, int] = {}
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, pypdf.generic.DictionaryObject) and "/S" in node:
+            kind = str(node["/S"])
+            counts[kind] = counts.get(kind, 0) + 1
+            if "/K" in node:
+                walk(node["/K"])
+
+    root: Any = reader.trailer["/Root"]
+    walk(root["/StructTreeRoot"]["/K"])
+    return counts
+
+
+def test_the_sealed_pdf_is_tagged_and_claims_pdfa_3b(world):
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
+    root: Any = reader.trailer["/Root"]
+    # Tagged: marked, in French, headings, lists and tables with their header cells.
+    assert bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "fr"
+    tags = _structure(reader)
+    assert tags["/H1"] == 2 and tags["/H2"] >= 6 and tags["/L"] >= 1
+    assert tags["/Table"] >= 3 and tags["/TH"] >= 8
+    # PDF/A-3b claimed in the XMP metadata the seal keeps, sRGB output intent, file identifier.
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    packet = xmp.stream.get_data().decode()
+    assert re.search(r'pdfaid:part(="|>)3', packet) and re.search(
+        r'pdfaid:conformance(="|>)B', packet
+    )
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
+    assert "/ID" in reader.trailer
+    # A4, Marianne embedded, the QR code one image drawn crisp (PDF/A forbids interpolation).
+    images = set()
+    for page in reader.pages:
+        assert [round(float(x)) for x in page.mediabox] == [0, 0, 595, 842]
+        resources: Any = page["/Resources"]
+        fonts = {f.get_object()["/BaseFont"] for f in resources["/Font"].values()}
+        assert any("Marianne" in name for name in fonts)
+        for name, image in resources["/XObject"].items():
+            assert image.get_object().get("/Interpolate") is not True
+            images.add(name)
+    assert len(images) == 1
+    assert len(reader.pages) == 3
+
+
+def test_the_pdf_lists_the_co_referents_and_numbers_its_pages(world):
+    colleague = add_referent(
+        world.establishment, "co.pdf@test.fr", first_name="Nadia", last_name="Benali"
+    )
+    draft_letter(world, referent=colleague, amount=None)
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    pdf = LetterPdf.objects.get(letter=letter).file.read()
+    text = _text(pdf)
+    assert "Répartition des missions entre les référents" in text and "Nadia Benali" in text
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    for number in range(1, pages + 1):
+        assert f"page {number} / {pages}" in text
+    assert text.count(letter.reference) >= pages  # the footer's reference on every page
+
+
+def test_writing_each_object_once_changes_no_byte(world):
+    """The writer's shortcut (`_serialise_once`) gives WeasyPrint's own file, byte for byte."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from missions import pdf as letter_pdf
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    html = render_to_string("missions/pdf/letter.html", letter_pdf.letter_context(letter))
+    document = HTML(string=html, base_url=str(letter_pdf.STYLESHEET.parent)).render(
+        stylesheets=[letter_pdf._stylesheet()],
+        font_config=letter_pdf._font_config(),
+        **letter_pdf.PDF_OPTIONS,
+    )
+    plain = document.write_pdf(**letter_pdf.PDF_OPTIONS)
+    once = document.write_pdf(finisher=letter_pdf._serialise_once, **letter_pdf.PDF_OPTIONS)
+    assert once == plain
