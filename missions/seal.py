@@ -34,6 +34,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.signers import constants as pdf_constants
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -218,6 +219,16 @@ def _outside_event_loop(function: Callable[..., _R], *args: Any, **kwargs: Any) 
 # --- Sealing -----------------------------------------------------------------------------------
 
 
+class ArchivalPdfSigner(signers.PdfSigner):
+    """A signer that keeps the file a PDF 1.7 with the ETSI (PAdES) extension, as PDF/A-3
+    requires. pyHanko would declare PDF 2.0 and ISO 32002 for an ECDSA key; readers that check
+    PAdES seals verify ECDSA in PDF 1.7 files without that declaration."""
+
+    def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        pdf_out.register_extension(pdf_constants.ESIC_EXTENSION_1)
+
+
 def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
     """The PDF with the académie's seal (PAdES B-B, an invisible signature field) added as an
     incremental update: the rendered bytes stay as they are, the seal covers all of them."""
@@ -231,7 +242,7 @@ def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
         location=academie_label(academie),
         name=academie_label(academie),
     )
-    output = _outside_event_loop(signers.PdfSigner(meta, signer=signer).sign_pdf, writer)
+    output = _outside_event_loop(ArchivalPdfSigner(meta, signer=signer).sign_pdf, writer)
     return bytes(output.getvalue())
 
 

@@ -72,3 +72,13 @@ def test_the_seal_is_an_incremental_update_of_the_rendered_file(sealed):
     # The rendered revision stays byte for byte as WeasyPrint wrote it: one %%EOF for it, one
     # for the seal's update.
     assert sealed.count(b"%%EOF") == 2
+
+
+def test_the_seal_keeps_the_file_a_pdf_1_7_as_pdf_a_3_requires(sealed):
+    reader = pypdf.PdfReader(io.BytesIO(sealed))
+    root: Any = reader.trailer["/Root"]
+    assert sealed.startswith(b"%PDF-1.7")
+    assert str(root.get("/Version", "/1.7")) in ("/1.7", "1.7")
+    extensions: Any = root.get("/Extensions") or {}
+    assert "/ISO_" not in str(dict(extensions))
+    assert "/ESIC" in dict(extensions)
