@@ -356,3 +356,33 @@ def test_a_published_survey_leads_to_its_campaign_then_to_its_results(worlds, ac
     assert reverse("surveys:campaign", args=[campaign.pk]) in html
     assert reverse("surveys:results", args=[campaign.pk]) in html
     assert reverse("surveys:campaign_create", args=[survey.pk]) not in html
+
+
+def test_the_editor_round_trips_ids_of_four_digits(worlds, acting_client):
+    """Ids from 1 000 on must not reach a form localised (« 1 234 »)."""
+    poitiers, _ = worlds
+    filler = make_survey(poitiers, audience=Audience.PRINCIPALS)
+    page = filler.pages.first()
+    Question.objects.bulk_create(
+        Question(
+            academie=poitiers.academie,
+            survey=filler,
+            page=page,
+            position=100 + n,
+            key=f"remplissage-{n}",
+            kind=QuestionKind.SHORT_TEXT,
+            label="Remplissage",
+        )
+        for n in range(1000)
+    )
+    survey = make_survey(poitiers)
+    answer(poitiers, survey, "enquete", option="oui")
+    q = _q(survey, "enquete")
+    assert q.shown_if_question_id is not None and q.shown_if_question_id >= 1000
+    client = acting_client(poitiers.dane_admin)
+    url = f"/enquetes/gestion/questions/{q.pk}/"
+    fields = editor_fields(client.get(url).content)
+    fields["label"] = "Avez-vous interrogé les enseignants ?"
+    assert client.post(url, fields).status_code == 302
+    q.refresh_from_db()
+    assert q.label == "Avez-vous interrogé les enseignants ?"
