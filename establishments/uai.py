@@ -56,5 +56,7 @@ def departement_of_uai(uai: str) -> str:
 
 def make_uai(departement_prefix: str, serial: int) -> str:
     """A valid UAI from a three-digit prefix and a four-digit serial (demo data, tests)."""
+    if not 0 <= serial <= 9999:
+        raise ValueError(f"Un UAI a un numéro de quatre chiffres, pas {serial}.")
     digits = f"{departement_prefix}{serial:04d}"
     return digits + uai_check_letter(digits)

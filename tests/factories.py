@@ -61,7 +61,9 @@ def make_establishment(
     serial = next(_serials)
     establishment = Establishment.objects.create(
         academie=academie,
-        uai=make_uai(f"{int(departement.code):03d}", 5000 + serial),
+        # Four digits whatever the number of establishments made in the session (the serial wraps:
+        # a test database never holds 5 000 of them at once).
+        uai=make_uai(f"{int(departement.code):03d}", 5000 + serial % 5000),
         name=name or f"Collège test {serial}",
         type=type,
         sector=sector,
