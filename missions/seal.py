@@ -142,8 +142,8 @@ def signer_for(academie: Academie) -> signers.SimpleSigner:
     """The académie's signer: its certificate installed through the admin, else its file in
     RUPN_SEAL_DIR; loaded once per process (and again when either changes)."""
     installed = _installed_certificate(academie)
-    ca = load_ca()
     if installed is not None:
+        ca = load_ca()
         key: tuple[str, int] = (f"db:{installed.pk}", 0)
         with _lock:
             signer = _signers.get(key)
@@ -163,8 +163,15 @@ def signer_for(academie: Academie) -> signers.SimpleSigner:
                     ) from exc
                 _signers[key] = signer
             return signer
-    path = certificate_path(academie.code)
+    return _file_signer(academie.code)
+
+
+def _file_signer(code: str) -> signers.SimpleSigner:
+    """The signer of the académie's file in RUPN_SEAL_DIR, loaded once per process (and again
+    when the file changes)."""
+    path = certificate_path(code)
     key = _file_key(path)
+    ca = load_ca()
     with _lock:
         signer = _signers.get(key)
         if signer is None:
@@ -185,23 +192,10 @@ def signer_for(academie: Academie) -> signers.SimpleSigner:
 
 def _file_certificate(code: str) -> asn1_x509.Certificate | None:
     """The certificate of the académie's file in RUPN_SEAL_DIR, None when it has none."""
-    path = certificate_path(code)
     try:
-        key = _file_key(path)
+        cert: asn1_x509.Certificate = _file_signer(code).signing_cert
     except SealNotConfigured:
         return None
-    with _lock:
-        signer = _signers.get(key)
-    if signer is None:
-        try:
-            signer = signers.SimpleSigner.load_pkcs12_data(
-                path.read_bytes(), other_certs=[load_ca()], passphrase=passphrase()
-            )
-        except (ValueError, SealNotConfigured):
-            return None
-        with _lock:
-            _signers[key] = signer
-    cert: asn1_x509.Certificate = signer.signing_cert
     return cert
 
 
