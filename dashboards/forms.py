@@ -23,3 +23,25 @@ class NationalFilterForm(DsfrBaseForm):
     type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Tous"), *EstablishmentType.choices]
     )
+
+
+class TableExportForm(DsfrBaseForm):
+    """Which table of the page to download, and in which format (`?tableau=…&format=csv`); the
+    page's filters travel beside them and are read by the page's own form."""
+
+    FORMATS = [("csv", "CSV"), ("xlsx", "XLSX")]
+
+    tableau = forms.SlugField(
+        max_length=60,
+        error_messages={
+            "required": "Indiquez le tableau à télécharger.",
+            "invalid": "Ce tableau n’existe pas sur cette page.",
+        },
+    )
+    format = forms.ChoiceField(
+        choices=FORMATS,
+        error_messages={
+            "required": "Choisissez le format du fichier : CSV ou XLSX.",
+            "invalid_choice": "Le format du fichier est CSV ou XLSX.",
+        },
+    )

@@ -177,6 +177,10 @@ class Table:
     columns: tuple[Column, ...]
     lines: tuple[Line, ...]
     total: Line
+    # What names the table in its export's URL (`?tableau=…`), unique on its page.
+    key: str = ""
+    # Whether each figure is shown beside the previous year's, with the difference.
+    compare: bool = True
 
 
 @dataclass(frozen=True)
@@ -533,11 +537,26 @@ SURVEY_TABLE_COLUMNS = tuple(
     )
 )
 
-FAMILIES: tuple[tuple[str, str, tuple[Column, ...], Callable[..., tuple[Figure, ...]]], ...] = (
-    ("Établissements et référents", "Couverture", COVERAGE_COLUMNS, _coverage_figures),
-    ("Lettres de mission par état", "Lettres de mission", LETTER_COLUMNS, _letter_figures),
-    ("IMP : enveloppes, attributions, service fait", "IMP", IMP_COLUMNS, _imp_figures),
+FAMILIES: tuple[
+    tuple[str, str, str, tuple[Column, ...], Callable[..., tuple[Figure, ...]]], ...
+] = (
     (
+        "couverture",
+        "Établissements et référents",
+        "Couverture",
+        COVERAGE_COLUMNS,
+        _coverage_figures,
+    ),
+    (
+        "lettres",
+        "Lettres de mission par état",
+        "Lettres de mission",
+        LETTER_COLUMNS,
+        _letter_figures,
+    ),
+    ("imp", "IMP : enveloppes, attributions, service fait", "IMP", IMP_COLUMNS, _imp_figures),
+    (
+        "reponses",
         "Bilans et enquêtes : taux de réponse",
         "Taux de réponse",
         SURVEY_TABLE_COLUMNS,
@@ -605,13 +624,16 @@ def build_overview(
     ]
     total = _Group("Total", total_current, total_previous, base_query, is_total=True)
 
-    def table(caption: str, first: str, groups: Iterable[_Group], columns: Any, make: Any) -> Table:
+    def table(
+        key: str, caption: str, first: str, groups: Iterable[_Group], columns: Any, make: Any
+    ) -> Table:
         return Table(
             caption=caption,
             first=first,
             columns=columns,
             lines=tuple(Line(g.label, make(g, sources.link, school_year)) for g in groups),
             total=Line("Total", make(total, sources.link, school_year), is_total=True),
+            key=key,
         )
 
     campaign_years = set(
@@ -635,6 +657,7 @@ def build_overview(
             title=title,
             tables=(
                 table(
+                    f"{slug}-{'departement' if is_departement else 'academie'}",
                     f"{short} {year} par {area_label.lower()}",
                     area_label,
                     area_groups,
@@ -642,12 +665,17 @@ def build_overview(
                     make,
                 ),
                 table(
-                    f"{short} {year} par type d’établissement", "Type", type_groups, columns, make
+                    f"{slug}-type",
+                    f"{short} {year} par type d’établissement",
+                    "Type",
+                    type_groups,
+                    columns,
+                    make,
                 ),
             ),
             notes=survey_notes if make is _survey_figures else (),
         )
-        for title, short, columns, make in FAMILIES
+        for slug, title, short, columns, make in FAMILIES
     )
     return Overview(
         school_year=school_year,

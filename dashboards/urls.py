@@ -8,6 +8,12 @@ urlpatterns = [
     path("etablissements/<int:pk>/", views.establishment_page, name="establishment"),
     path("tableau-de-bord/", views_overview.overview, name="overview"),
     path("tableau-de-bord/national/", views_overview.national, name="national"),
+    path("tableau-de-bord/export/", views_overview.overview_export, name="overview_export"),
+    path(
+        "tableau-de-bord/national/export/",
+        views_overview.national_export,
+        name="national_export",
+    ),
 ]
 
 # Who still has to act, and the bulk reminders.
@@ -15,6 +21,7 @@ from dashboards import views_to_act  # noqa: E402
 
 urlpatterns += [
     path("tableau-de-bord/a-faire/", views_to_act.to_act, name="to_act"),
+    path("tableau-de-bord/a-faire/export/", views_to_act.to_act_export, name="to_act_export"),
     path("tableau-de-bord/a-faire/relancer/", views_to_act.reminders_send, name="reminders_send"),
     path(
         "tableau-de-bord/a-faire/relances/<int:pk>/",

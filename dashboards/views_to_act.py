@@ -6,8 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from dashboards.exports import CONTENT_TYPES, counts_sheet, to_act_sheet
+from dashboards.exports import render as render_file
+from dashboards.forms import TableExportForm
 from dashboards.forms_to_act import ReminderForm, ToActFilterForm
 from dashboards.models import ReminderJob, ReminderKind
 from dashboards.selectors_to_act import (
@@ -135,3 +139,50 @@ def reminder_job(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+TO_ACT_TABLES = ("compteurs", "liste")
+
+
+@role_required(*DANE)
+def to_act_export(request: HttpRequest) -> HttpResponse:
+    """The counts of the lists (`tableau=compteurs`) or every row of the list shown
+    (`tableau=liste`), with the page's filters and scope."""
+    scope = request_scope(request)
+    chosen = year_filter(ToActFilterForm, request.GET, scope=scope)
+    form, school_year = chosen.form, chosen.school_year
+    export = TableExportForm(request.GET)
+    if export.is_valid() and export.cleaned_data["tableau"] not in TO_ACT_TABLES:
+        export.add_error("tableau", "Ce tableau n’existe pas sur cette page.")
+    if not chosen.valid or not export.is_valid():
+        return render(
+            request,
+            "dashboards/export_error.html",
+            {
+                "page_title": "Export impossible",
+                "forms": [form, export],
+                "back": "dashboards:to_act",
+            },
+            status=400,
+        )
+    kind = form.kind()
+    filters = form.filters(school_year)
+    key, file_format = export.cleaned_data["tableau"], export.cleaned_data["format"]
+    if key == "compteurs":
+        sheet = counts_sheet(to_act_counts(scope, filters, kind), year=school_year.label)
+    else:
+        things = list(things_to_act(scope, kind, filters))
+        sheet = to_act_sheet(kind, to_act_rows(scope, kind, things), year=school_year.label)
+    academie = request.academie  # type: ignore[attr-defined]
+    parts = ["a-faire", academie.slug, school_year.label, kind.value if key == "liste" else key]
+    if filters.departement_id:
+        parts.append(f"departement-{filters.departement_id}")
+    if filters.establishment_type:
+        parts.append(filters.establishment_type)
+    response = HttpResponse(
+        render_file(sheet, file_format), content_type=CONTENT_TYPES[file_format]
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify("-".join(parts))}.{file_format}"'
+    )
+    return response

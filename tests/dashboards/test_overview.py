@@ -14,7 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.scopes import scope_for
-from dashboards.overview import Filters, Overview, Table, overview_for, share
+from dashboards.history import HISTORY_QUERIES
+from dashboards.overview import OVERVIEW_QUERIES, Filters, Overview, Table, overview_for, share
 from establishments.models import EstablishmentType
 from missions.models import LetterTemplate
 from tests.conftest import client_acting_as
@@ -213,5 +214,7 @@ def test_query_count_does_not_grow_with_the_data(ow: OverviewWorld, role: str) -
     large = _page_queries(client, "/tableau-de-bord/")
     assert small == large
     # Session, user, acting role; the school year and the previous one; the eight of
-    # OVERVIEW_QUERIES; the form's years and départements; the year select's years again.
-    assert large == 16
+    # OVERVIEW_QUERIES; the three of HISTORY_QUERIES (the charts add none); the form's years
+    # and départements; the year select's years again.
+    assert OVERVIEW_QUERIES == 8 and HISTORY_QUERIES == 3
+    assert large == 19

@@ -1,0 +1,10 @@
+// The overview's charts: DSFR Chart (static/vendor/dsfr-chart/) draws each <bar-chart> and
+// <line-chart>. Their figures are hidden until this script runs, so that without JavaScript the
+// page shows the data tables alone; they are hidden again if the library cannot be loaded.
+const script = document.querySelector("script[data-library]");
+const figures = document.querySelectorAll(".rupn-chart");
+// Shown before the library defines the elements: a chart measures its container when drawn.
+figures.forEach((figure) => { figure.hidden = false; });
+import(script.dataset.library).catch(() => {
+  figures.forEach((figure) => { figure.hidden = true; });
+});
