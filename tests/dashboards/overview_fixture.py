@@ -206,3 +206,46 @@ def grow(world: AcademieWorld, template: LetterTemplate, *, count: int) -> None:
         referent = add_referent(establishment, f"plus{index}@test.fr")
         letter(referent, establishment, template, LetterStatus.SENT)
         allocation(referent, establishment, template.school_year, "1250.00")
+
+
+def survey_campaign(world: AcademieWorld, year: SchoolYear, audience: str) -> Campaign:
+    """A campaign of `audience` for `year` (written directly, like `bilan`)."""
+    survey = Survey.objects.create(
+        academie=world.academie, school_year=year, audience=audience, title=f"{audience} {year}"
+    )
+    opens = timezone.now() - datetime.timedelta(days=10)
+    return Campaign.objects.create(
+        academie=world.academie,
+        survey=survey,
+        opens_at=opens,
+        closes_at=opens + datetime.timedelta(days=30),
+    )
+
+
+def add_history(ow: OverviewWorld, bordeaux: AcademieWorld) -> SchoolYear:
+    """Two more years of surveys, on top of `build`'s bilan of this year:
+
+    | year          | bilan (invited → submitted)                  | principals' survey     |
+    |---------------|----------------------------------------------|------------------------|
+    | two years ago | A submitted, B submitted, C started only     | none                   |
+    | last year     | none                                         | A submitted, D invited |
+    | this year     | (`build`) A: one submitted, one started;     | none                   |
+    |               | B submitted; D invited                       |                        |
+
+    Bordeaux: one bilan invitation two years ago, not submitted (counted nationally only)."""
+    world = ow.world
+    older = SchoolYear.objects.get_or_create(start_year=ow.year.start_year - 2)[0]
+    old_bilan = survey_campaign(world, older, Audience.RUPN)
+    invite(old_bilan, world.rupn, ow.a, "submitted")
+    invite(old_bilan, world.coordinator, ow.b, "submitted")
+    invite(old_bilan, world.dane_admin, ow.c, "started")
+    principals = survey_campaign(world, ow.previous, Audience.PRINCIPALS)
+    invite(principals, world.principal, ow.a, "submitted")
+    invite(principals, world.deputy, ow.d, "invited")
+    invite(
+        survey_campaign(bordeaux, older, Audience.RUPN),
+        bordeaux.rupn,
+        bordeaux.establishment,
+        "invited",
+    )
+    return older
