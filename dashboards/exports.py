@@ -104,7 +104,8 @@ def counts_sheet(counts: Sequence[ListCount], *, year: str) -> Sheet:
 def _reminded(row: ToActRow) -> datetime.datetime | None:
     if row.last_reminded_at is None:
         return None
-    return timezone.localtime(row.last_reminded_at).replace(tzinfo=None)
+    # Local time, to the minute as the page shows it (a spreadsheet knows no time zone).
+    return timezone.localtime(row.last_reminded_at).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def to_act_sheet(kind: ReminderKind, rows: Sequence[ToActRow], *, year: str) -> Sheet:

@@ -782,6 +782,22 @@ REGISTRY: dict[str, UrlSpec] = {
         note="Tableau de bord national : administrateur de la plateforme (is_staff, sans rôle) "
         "seulement ; tout rôle d’académie reçoit 403.",
     ),
+    "dashboards:overview_export": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        # The file itself (CSV, readable): a leaking export would name A's figures' rows.
+        query=lambda ctx: {
+            "annee": current_start_year(ctx),
+            "tableau": "couverture-departement",
+            "format": "csv",
+        },
+        note="Un tableau du tableau de bord en CSV ou XLSX : le périmètre du rôle, comme la page.",
+    ),
+    "dashboards:national_export": UrlSpec(
+        roles=frozenset(),
+        query=lambda ctx: {"tableau": "couverture-academie", "format": "csv"},
+        note="Un tableau du tableau de bord national : administrateur de la plateforme "
+        "seulement ; tout rôle d’académie reçoit 403.",
+    ),
     "establishments:list": UrlSpec(roles=ALL_ROLES),
     "establishments:import_upload": UrlSpec(
         roles=DANE_ADMIN_ONLY,
@@ -1278,6 +1294,17 @@ REGISTRY: dict[str, UrlSpec] = {
         roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
         query=lambda ctx: {"annee": current_start_year(ctx), "liste": "sans-referent"},
         note="Les listes du périmètre : un coordonnateur, ses départements seulement.",
+    ),
+    "dashboards:to_act_export": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        # Every row of the list, in CSV: a leaking file would name A's establishments.
+        query=lambda ctx: {
+            "annee": current_start_year(ctx),
+            "liste": "sans-referent",
+            "tableau": "liste",
+            "format": "csv",
+        },
+        note="Les lignes d’une liste « qui doit agir » : celles du périmètre du rôle seulement.",
     ),
     "dashboards:reminders_send": UrlSpec(
         roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
