@@ -100,7 +100,7 @@ def _percent(value: Value) -> str:
 
 def _extremes(labels: Sequence[str], values: Sequence[Value], fmt: Format) -> str:
     known = [(v, label) for label, v in zip(labels, values, strict=True) if v is not None]
-    if len(known) < 2:
+    if len({v for v, _label in known}) < 2:  # one value, or all alike: no highest nor lowest
         return ""
     highest = max(known, key=lambda x: x[0])
     lowest = min(known, key=lambda x: x[0])
@@ -110,7 +110,7 @@ def _extremes(labels: Sequence[str], values: Sequence[Value], fmt: Format) -> st
     )
 
 
-def _bar_summary(chart_title: str, area: str, table: Table, fmt: Format) -> str:
+def _bar_summary(what: str, area: str, table: Table, fmt: Format) -> str:
     labels = [line.label for line in table.lines]
     parts = []
     for at, column in enumerate(table.columns):
@@ -120,7 +120,7 @@ def _bar_summary(chart_title: str, area: str, table: Table, fmt: Format) -> str:
             f"{column.label} : {fmt(total)} pour l’ensemble" + _extremes(labels, values, fmt)
         )
     return (
-        f"Diagramme en barres, {chart_title.lower()}, une barre par {area.lower()} et par série. "
+        f"Diagramme en barres, {what}, une barre par {area.lower()} et par série. "
         + " ; ".join(parts)
         + ". Le détail est dans le tableau qui suit."
     )
@@ -148,7 +148,9 @@ def coverage_chart(overview: Overview) -> Chart:
             ),
         ),
         unit="%",
-        summary=_bar_summary(title, area, table, _percent),
+        summary=_bar_summary(
+            f"couverture et lettres signées par {area.lower()}", area, table, _percent
+        ),
         table=table,
     )
 
@@ -173,7 +175,12 @@ def budget_chart(overview: Overview) -> Chart:
             for at, column in enumerate(table.columns)
         ),
         unit="€",
-        summary=_bar_summary(title, area, table, format_euros),
+        summary=_bar_summary(
+            f"budget IMP par {area.lower()} (enveloppes, attribué, service fait certifié)",
+            area,
+            table,
+            format_euros,
+        ),
         table=table,
     )
 
@@ -211,15 +218,17 @@ def history_chart(history: Sequence[YearResponses], *, up_to: str) -> Chart:
         for audience, label in SURVEY_COLUMNS
     )
     described = []
-    for s in series:
+    for s, (_audience, audience_label) in zip(series, SURVEY_COLUMNS, strict=True):
         points = [f"{_percent(v)} en {label}" for label, v in zip(labels, s.values, strict=True)]
-        described.append(f"{s.name.removesuffix(' (%)')} : " + ", ".join(points))
+        described.append(f"{audience_label}, " + ", ".join(points))
+    any_missing = any(v is None for s in series for v in s.values)
     summary = (
         "Courbes des taux de réponse par année scolaire, "
         + (f"de {labels[0]} à {labels[-1]}" if labels else "sans année")
         + ". "
         + " ; ".join(described)
-        + " (sans objet : aucune personne invitée). Le détail est dans le tableau qui suit."
+        + (" (sans objet : aucune personne invitée)" if any_missing else "")
+        + ". Le détail est dans le tableau qui suit."
     )
     return Chart(
         key=table.key,
