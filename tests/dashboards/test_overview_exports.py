@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from missions.models import LetterTemplate
+from rupn.formatting import format_euros
 from tests.conftest import client_acting_as
 from tests.dashboards.overview_fixture import OverviewWorld, add_history, build, grow
 
@@ -253,6 +254,15 @@ def test_the_charts_draw_the_tables_figures(ow: OverviewWorld) -> None:
     assert json.loads(budget.y_json)[0] == [6875.0, 1250.0, 0.0, 3750.0]
     assert history.kind == "line" and len(history.labels) == 3
     assert json.loads(history.y_json) == [[66.7, None, 50.0], [None, 50.0, None]]
+    # The sentence before each chart says what it shows.
+    assert f"Enveloppes : {format_euros(D('11875'))} pour l’ensemble" in budget.summary
+    assert f"le plus élevé : 16 – Charente, {format_euros(D('6875'))}" in budget.summary
+    older = f"{ow.year.start_year - 2}-{ow.year.start_year - 1}"
+    assert (
+        f"Bilan des RUPN, 66,7\u00a0% en {older}, sans objet en {ow.previous.label}, "
+        f"50,0\u00a0% en {ow.year.label}"
+    ) in history.summary
+    assert "(sans objet : aucune personne invitée)" in history.summary
     body = response.content.decode()
     assert body.count("<bar-chart ") == 2 and body.count("<line-chart ") == 1
     assert 'src="/static/js/overview_charts.js"' in body
@@ -306,3 +316,26 @@ def test_export_query_count_does_not_grow_with_the_data(ow: OverviewWorld, role:
     small = _queries(client, query)
     grow(ow.world, template, count=15)
     assert _queries(client, query) == small
+
+
+def test_national_page_and_export_query_counts_do_not_grow(ow: OverviewWorld, client) -> None:
+    staff = User.objects.create_user("admin@test.fr", is_staff=True)
+    client.force_login(staff)
+    template = LetterTemplate.objects.get(academie=ow.world.academie, school_year=ow.year)
+    urls = [
+        ("/tableau-de-bord/national/", {}),
+        ("/tableau-de-bord/national/export/", {"tableau": "historique-reponses", "format": "csv"}),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for url, query in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, query).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()
+    small = counts()
+    grow(ow.world, template, count=15)
+    assert counts() == small
