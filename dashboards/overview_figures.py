@@ -12,6 +12,7 @@ two refreshes at once follow each other and a page reads either set, never half 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from establishments.models import Academie, SchoolYear
 from tenancy.scope import Scope
 
 
-def refresh_sql(*, academie_id: int) -> tuple[str, list[object]]:
+def refresh_sql(*, academie_id: int) -> tuple[str, list[Any]]:
     """The statement that inserts the académie's rows, every school year at once."""
     year_ids = list(SchoolYear.objects.order_by("pk").values_list("pk", flat=True))
     queries = figure_queries(
