@@ -142,3 +142,7 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Relance {self.get_kind_display()} {self.object_id} → {self.email}"
+
+
+# The overview's precomputed figures (a module of their own, registered with the app's models).
+from dashboards.models_overview import OverviewFigures, OverviewRefresh  # noqa: E402, F401

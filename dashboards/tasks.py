@@ -234,3 +234,7 @@ def send_reminders(self: AcademieTask, *, academie_id: int, job_id: int) -> dict
         )
     attempts.raise_for_retry()
     return counts
+
+
+# Registered with the worker (autodiscovery imports `tasks` modules only).
+import dashboards.tasks_overview  # noqa: E402, F401
