@@ -60,7 +60,12 @@ def _academie_page(request: HttpRequest) -> Page:
             departement_id=departement.pk if departement else None, type=data.get("type", "")
         )
     overview = overview_for(scope, school_year=school_year, filters=filters)
-    history = response_history(sources_for(scope), up_to=school_year, filters=filters)
+    history = response_history(
+        sources_for(scope),
+        up_to=school_year,
+        filters=filters,
+        precomputed=overview.computed_at is not None,
+    )
     return Page(chosen, filters, overview, overview_charts(overview, history))
 
 
@@ -75,7 +80,12 @@ def _national_page(request: HttpRequest) -> Page:
     # The platform administrator's national view: the same aggregates over every académie.
     with scopes_disabled():
         overview = national_overview(school_year=school_year, filters=filters)
-        history = response_history(national_sources(), up_to=school_year, filters=filters)
+        history = response_history(
+            national_sources(),
+            up_to=school_year,
+            filters=filters,
+            precomputed=overview.computed_at is not None,
+        )
     return Page(chosen, filters, overview, overview_charts(overview, history))
 
 

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.scopes import scope_for
-from dashboards.history import HISTORY_QUERIES, response_history
+from dashboards.history import HISTORY_QUERIES, PRECOMPUTED_HISTORY_QUERIES, response_history
 from dashboards.overview import Filters, national_sources, overview_for, sources_for
+from dashboards.overview_figures import refresh_overview_figures
 from establishments.models import EstablishmentType
 from tenancy.guard import scopes_disabled
 from tests.dashboards.overview_fixture import OverviewWorld, add_history, build
@@ -25,10 +26,19 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
+@pytest.fixture(params=[False, True], ids=["live", "precomputed"])
+def precomputed(request) -> bool:
+    """Counted live, or read from the precomputed figures (both académies refreshed)."""
+    return request.param
+
+
 @pytest.fixture
-def ow(poitiers, bordeaux) -> OverviewWorld:
+def ow(poitiers, bordeaux, precomputed: bool) -> OverviewWorld:
     ow = build(poitiers, bordeaux)
     add_history(ow, bordeaux)
+    if precomputed:
+        for academie in (poitiers.academie, bordeaux.academie):
+            refresh_overview_figures(academie_id=academie.pk)
     return ow
 
 
@@ -47,10 +57,15 @@ def figures(history) -> list[tuple]:
     ]
 
 
-def test_every_year_up_to_the_one_shown_for_the_dane_admin(ow: OverviewWorld) -> None:
+def test_every_year_up_to_the_one_shown_for_the_dane_admin(
+    precomputed: bool, ow: OverviewWorld
+) -> None:
     start = ow.year.start_year
     history = response_history(
-        sources_for(scope_for(ow.world.dane_admin)), up_to=ow.year, filters=Filters()
+        precomputed=precomputed,
+        sources=sources_for(scope_for(ow.world.dane_admin)),
+        up_to=ow.year,
+        filters=Filters(),
     )
     assert figures(history) == [
         (start - 2, 3, 2, D("66.7"), 0, 0, None),
@@ -59,24 +74,32 @@ def test_every_year_up_to_the_one_shown_for_the_dane_admin(ow: OverviewWorld) ->
     ]
     # Up to last year: this year's bilan is left out.
     before = response_history(
-        sources_for(scope_for(ow.world.dane_admin)), up_to=ow.previous, filters=Filters()
+        precomputed=precomputed,
+        sources=sources_for(scope_for(ow.world.dane_admin)),
+        up_to=ow.previous,
+        filters=Filters(),
     )
     assert [y.school_year.start_year for y in before] == [start - 2, start - 1]
 
 
-def test_the_year_shown_has_the_overviews_figures(ow: OverviewWorld) -> None:
+def test_the_year_shown_has_the_overviews_figures(precomputed: bool, ow: OverviewWorld) -> None:
     scope = scope_for(ow.world.dane_admin)
     overview = overview_for(scope, school_year=ow.year, filters=Filters())
-    history = response_history(sources_for(scope), up_to=ow.year, filters=Filters())
+    history = response_history(
+        precomputed=precomputed, sources=sources_for(scope), up_to=ow.year, filters=Filters()
+    )
     surveys = overview.sections[3].tables[0].total
     assert [f.value for f in surveys.figures] == list(figures(history)[-1][1:])
     assert [f.previous for f in surveys.figures] == list(figures(history)[-2][1:])
 
 
-def test_a_coordinator_counts_their_departements_only(ow: OverviewWorld) -> None:
+def test_a_coordinator_counts_their_departements_only(precomputed: bool, ow: OverviewWorld) -> None:
     start = ow.year.start_year
     history = response_history(
-        sources_for(scope_for(ow.world.coordinator)), up_to=ow.year, filters=Filters()
+        precomputed=precomputed,
+        sources=sources_for(scope_for(ow.world.coordinator)),
+        up_to=ow.year,
+        filters=Filters(),
     )
     # Département 16: A and D (B is in 86, C in 17).
     assert figures(history) == [
@@ -86,10 +109,11 @@ def test_a_coordinator_counts_their_departements_only(ow: OverviewWorld) -> None
     ]
 
 
-def test_filters_narrow_every_year(ow: OverviewWorld) -> None:
+def test_filters_narrow_every_year(precomputed: bool, ow: OverviewWorld) -> None:
     start = ow.year.start_year
     history = response_history(
-        sources_for(scope_for(ow.world.dane_admin)),
+        precomputed=precomputed,
+        sources=sources_for(scope_for(ow.world.dane_admin)),
         up_to=ow.year,
         filters=Filters(type=EstablishmentType.COLLEGE),  # A and C
     )
@@ -100,10 +124,12 @@ def test_filters_narrow_every_year(ow: OverviewWorld) -> None:
     ]
 
 
-def test_national_history_adds_up_every_academie(ow: OverviewWorld) -> None:
+def test_national_history_adds_up_every_academie(precomputed: bool, ow: OverviewWorld) -> None:
     start = ow.year.start_year
     with scopes_disabled():
-        history = response_history(national_sources(), up_to=ow.year, filters=Filters())
+        history = response_history(
+            precomputed=precomputed, sources=national_sources(), up_to=ow.year, filters=Filters()
+        )
     assert figures(history) == [
         (start - 2, 4, 2, D("50.0"), 0, 0, None),
         (start - 1, 0, 0, None, 2, 1, D("50.0")),
@@ -111,16 +137,21 @@ def test_national_history_adds_up_every_academie(ow: OverviewWorld) -> None:
     ]
 
 
-def test_three_queries_whatever_the_rows(ow: OverviewWorld, bordeaux) -> None:
+def test_constant_queries_whatever_the_rows(precomputed: bool, ow: OverviewWorld, bordeaux) -> None:
     from tests.dashboards.overview_fixture import invite, survey_campaign
 
     sources = sources_for(scope_for(ow.world.dane_admin))
     with CaptureQueriesContext(connection) as small:
-        response_history(sources, up_to=ow.year, filters=Filters())
+        response_history(precomputed=precomputed, sources=sources, up_to=ow.year, filters=Filters())
     campaign = survey_campaign(ow.world, ow.previous, "rupn")
     for member in (ow.world.rupn, ow.world.principal, ow.world.deputy):
         invite(campaign, member, ow.a, "submitted")
+    if precomputed:
+        refresh_overview_figures(academie_id=ow.world.academie.pk)
     with CaptureQueriesContext(connection) as large:
-        history = response_history(sources, up_to=ow.year, filters=Filters())
-    assert len(small) == len(large) == HISTORY_QUERIES
+        history = response_history(
+            precomputed=precomputed, sources=sources, up_to=ow.year, filters=Filters()
+        )
+    expected = PRECOMPUTED_HISTORY_QUERIES if precomputed else HISTORY_QUERIES
+    assert len(small) == len(large) == expected
     assert figures(history)[1][1:4] == (3, 3, D("100.0"))
