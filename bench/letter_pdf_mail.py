@@ -256,16 +256,27 @@ def check_one(letter_id: int) -> str:
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     named = letter.referent.user.last_name in text and letter.reference in text
     authentic = verify_pdf(pdf).authentic
-    return "bonne" if named and authentic and document_verifies(letter) else "FAUSSE"
+    wrong = [
+        what
+        for what, right in (
+            ("texte", named),
+            ("sceau", authentic),
+            ("empreinte", document_verifies(letter)),
+        )
+        if not right
+    ]
+    return f"FAUSSE ({', '.join(wrong)})" if wrong else "bonne"
 
 
 @contextmanager
-def workers(count: int, env: dict[str, str], folder: Path) -> Iterator[list[Any]]:
+def workers(
+    count: int, env: dict[str, str], folder: Path, app: str = "rupn"
+) -> Iterator[list[Any]]:
     from tests.worker_processes import WorkerProcess
 
     started = [
         WorkerProcess(
-            app="rupn",
+            app=app,
             name=f"banc-{n + 1}-{os.getpid()}",
             env=env,
             log=folder / f"worker-{n + 1}.log",
@@ -297,7 +308,76 @@ def wait_ready(started: list[Any], timeout: float = 90) -> None:
     raise SystemExit("Les workers ne répondent pas :\n" + "\n".join(w.tail() for w in started))
 
 
-def run(count: int, processes: int, timeout: float) -> None:
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc): a worker's main process and its pool."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:  # ended meanwhile
+                pass
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Processor time (user + system) each process has used so far, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return times
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (the workers')."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class CpuMeter:
+    """Processor time used between `start()` and `stop()` by the workers (pool and main
+    processes), the PostgreSQL backends of the benchmark's database and this process (the SMTP
+    server's thread, the progress queries): a figure that other work on a shared machine does
+    not inflate, unlike the wall time. A backend that started meanwhile counts whole."""
+
+    def __init__(self, started: list[Any]) -> None:
+        self.started = started
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        mains = [w.process.pid for w in self.started]
+        pools = [p for pid in mains for p in process_tree(pid) if p != pid]
+        return {
+            "pool": cpu_seconds(pools),
+            "main": cpu_seconds(mains),
+            "postgresql": cpu_seconds(database_backends()),
+        }
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+        self.own_before = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        after = self._snapshot()
+        used = {
+            part: sum(t - self.before[part].get(pid, 0.0) for pid, t in times.items())
+            for part, times in after.items()
+        }
+        used["this"] = time.process_time() - self.own_before
+        return used
+
+
+def run(count: int, processes: int, timeout: float, without_render: bool) -> None:
     from missions.models import LetterEmail, LetterPdf
     from missions.tasks_pdf import render_and_send_letter_pdf
     from rupn.celery import app
@@ -319,11 +399,21 @@ def run(count: int, processes: int, timeout: float) -> None:
             "EMAIL_URL": f"smtp://{smtp.host}:{smtp.port}",
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "RUPN_SEAL_DIR": str(os.environ["RUPN_SEAL_DIR"]),
+            "DEBUG": "0",  # as a production worker: no SQL log, no template debugging
         }
+        app_name = "rupn"
+        if without_render:
+            # Every letter gets the model's sealed PDF, made above: the rest is measured.
+            sealed = Path(folder) / "modele.pdf"
+            sealed.write_bytes(LetterPdf.objects.get(letter=model).file.read())
+            env["RUPN_BENCH_PDF"] = str(sealed)
+            app_name = "bench.mail_worker_without_render"
         app.control.purge()
         try:
-            with workers(processes, env, Path(folder)) as started:
+            with workers(processes, env, Path(folder), app_name) as started:
                 wait_ready(started)
+                meter = CpuMeter(started)
+                meter.start()
                 start = time.perf_counter()
                 for letter_id in ids:
                     render_and_send_letter_pdf.apply_async(
@@ -352,8 +442,10 @@ def run(count: int, processes: int, timeout: float) -> None:
                         )
                     time.sleep(0.5)
                 elapsed = time.perf_counter() - start
+                cpu = meter.stop()
+                load = os.getloadavg()
                 time.sleep(2)  # a copy sent twice would arrive now
-            check = check_one(ids[-1])
+            check = "sans objet" if without_render else check_one(ids[-1])
         finally:
             smtp.stop()
     _, with_pdf = smtp.counts()
@@ -375,6 +467,24 @@ def run(count: int, processes: int, timeout: float) -> None:
     print(f"{'reçus deux fois':<34}{twice:>10}")
     print(f"{'courriels en erreur':<34}{errors:>10}")
     print(f"{'contrôle de la dernière lettre':<34}{check:>10}")
+    print(f"{'charge de la machine (1, 5, 15 min)':<38}{'  '.join(f'{x:.2f}' for x in load)}")
+    print("temps processeur par lettre (ms) :")
+    parts = {
+        "pool": "workers, processus du pool",
+        "main": "workers, processus principal",
+        "postgresql": "PostgreSQL (la base du banc)",
+        "this": "ce processus (SMTP, suivi)",
+    }
+    for part, label in parts.items():
+        print(f"  {label:<32}{1000 * cpu[part] / max(stored, 1):>10.1f}")
+    per_letter = sum(cpu.values()) / max(stored, 1)
+    print(f"  {'total (hors Redis)':<32}{1000 * per_letter:>10.1f}")
+    if per_letter:
+        free = GOAL_LETTERS * per_letter / processes
+        print(
+            f"{processes} cœurs libres à ce coût : {processes / per_letter:.1f} lettres/s, "
+            f"20 000 lettres en {free / 60:.1f} min"
+        )
     projected = GOAL_LETTERS / rate if rate else float("inf")
     verdict = "oui" if projected <= GOAL_SECONDS and not twice and not errors else "non"
     complete = stored >= count and received >= expected
@@ -396,6 +506,11 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=3600, help="arrêt au-delà de tant de secondes (3600)"
     )
+    parser.add_argument(
+        "--without-render",
+        action="store_true",
+        help="rendu et sceau remplacés par le PDF de la lettre modèle : le coût du reste",
+    )
     options = parser.parse_args()
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         raise SystemExit(
@@ -413,7 +528,7 @@ def main() -> None:
             scopes_disabled(),  # the benchmark builds its académie directly
         ):
             os.environ["RUPN_SEAL_DIR"] = seals  # the workers read the same certificates
-            run(options.count, options.workers, options.timeout)
+            run(options.count, options.workers, options.timeout, options.without_render)
     finally:
         connection.close()
         connection.creation.destroy_test_db(original, verbosity=0)

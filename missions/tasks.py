@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from accounts.models import Membership
 from accounts.tasks import MAIL_RETRIES, MailAttempts
 from missions.models import Letter, LetterEmail
 from missions.workflow import Notify
+from rupn.mail import send_email
 from rupn.tasks import AcademieTask
 from tenancy.roles import Role
 
@@ -60,20 +61,31 @@ def recipients(letter: Letter, notify: Notify) -> list[str]:
     return sorted({address.lower() for address in chosen if address})
 
 
-def claim_email(letter: Letter, event: str, event_key: str, recipient: str) -> LetterEmail | None:
-    """The row for this email if it is still to send, created if needed; None if sent."""
-    try:
-        with transaction.atomic():
-            row, _ = LetterEmail.objects.select_for_update().get_or_create(
-                academie_id=letter.academie_id,
-                letter=letter,
-                event_key=event_key,
-                recipient=recipient,
-                defaults={"event": event},
-            )
-    except IntegrityError:
-        row = LetterEmail.objects.get(letter=letter, event_key=event_key, recipient=recipient)
-    return None if row.sent_at is not None else row
+def claim_emails(
+    letter: Letter, event: str, event_key: str, addresses: list[str]
+) -> dict[str, LetterEmail]:
+    """The rows of the emails still to send to `addresses`, created where missing, in one
+    transaction (an address already sent to is left out)."""
+    if not addresses:
+        return {}
+    with transaction.atomic():
+        LetterEmail.objects.bulk_create(
+            [
+                LetterEmail(
+                    academie_id=letter.academie_id,
+                    letter=letter,
+                    event=event,
+                    event_key=event_key,
+                    recipient=address,
+                )
+                for address in addresses
+            ],
+            ignore_conflicts=True,  # rows of an earlier run: kept as they are
+        )
+        rows = LetterEmail.objects.select_for_update().filter(
+            letter=letter, event_key=event_key, recipient__in=addresses
+        )
+        return {row.recipient: row for row in rows if row.sent_at is None}
 
 
 def message_id(row: LetterEmail) -> str:
@@ -119,8 +131,10 @@ def send_letter_emails(
     text = render_to_string("missions/email/letter_step.txt", context)
     html = render_to_string("missions/email/letter_step.html", context)
     attempts = MailAttempts(self)
-    for address in recipients(letter, Notify(notify)):
-        row = claim_email(letter, event, event_key, address)
+    addresses = recipients(letter, Notify(notify))
+    claimed = claim_emails(letter, event, event_key, addresses)
+    for address in addresses:
+        row = claimed.get(address)
         if row is None:
             counts["skipped"] += 1
             continue
@@ -129,7 +143,7 @@ def send_letter_emails(
         )
         message.attach_alternative(html, "text/html")
         try:
-            message.send()
+            send_email(message)
         except Exception as exc:
             error = attempts.failure(exc)
             if error:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -23,8 +25,9 @@ from django.utils import timezone
 
 from accounts.tasks import MAIL_RETRIES, MailAttempts
 from missions.models import Letter, LetterPdf, LetterPdfFailure, LetterStatus
-from missions.tasks import claim_email, message_id, recipients, record_error, record_sent
+from missions.tasks import claim_emails, message_id, recipients, record_error, record_sent
 from missions.workflow import Notify
+from rupn.mail import send_email
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -60,15 +63,29 @@ def record_pdf_failure(letter: Letter, error: str) -> None:
 
 def stored_pdf(letter: Letter) -> LetterPdf:
     """The letter's PDF, rendered, sealed and stored if it is not yet."""
-    existing = LetterPdf.objects.filter(letter=letter).first()
+    return _stored(letter)[0]
+
+
+def stored_pdf_bytes(letter: Letter) -> tuple[LetterPdf, bytes]:
+    """The letter's PDF and its content: a PDF made now is not read back from the storage."""
+    row, pdf = _stored(letter)
+    if pdf is None:
+        with row.file.open("rb") as handle:
+            pdf = handle.read()
+    return row, pdf
+
+
+def _stored(letter: Letter) -> tuple[LetterPdf, bytes | None]:
+    """The letter's stored PDF, with its content when it was made here."""
+    existing = _related(letter, "pdf")  # loaded with the letter by the delivery task
     if existing is not None:
-        return existing
+        return existing, None
     from missions.pdf import file_name, render_letter_pdf
     from missions.seal import seal_pdf
 
     pdf = seal_pdf(render_letter_pdf(letter), academie=letter.academie, reference=letter.reference)
     row = LetterPdf(
-        academie_id=letter.academie_id,
+        academie=letter.academie,  # the storage path reads its code
         letter=letter,
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
@@ -82,8 +99,16 @@ def stored_pdf(letter: Letter) -> LetterPdf:
     except IntegrityError:
         # Another run stored it meanwhile: keep theirs, drop this file.
         row.file.delete(save=False)
-        return LetterPdf.objects.get(letter=letter)
-    return row
+        return LetterPdf.objects.get(letter=letter), None
+    return row, pdf
+
+
+def _related(letter: Letter, name: str) -> Any:
+    """The letter's one-to-one row `name` loaded with it, or None."""
+    try:
+        return getattr(letter, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 @shared_task(base=AcademieTask, bind=True, acks_late=True, **MAIL_RETRIES)
@@ -93,7 +118,13 @@ def render_and_send_letter_pdf(
     """Store the issued letter's sealed PDF, then email it to whoever has not received it."""
     letter = (
         Letter.objects.select_related(
-            "academie", "establishment", "school_year", "referent__user", "supersedes"
+            "academie",
+            "establishment",
+            "school_year",
+            "referent__user",
+            "supersedes",
+            "pdf",
+            "pdf_failure",
         )
         .filter(pk=letter_id, academie_id=academie_id, status=LetterStatus.ISSUED)
         .first()
@@ -104,17 +135,15 @@ def render_and_send_letter_pdf(
     from missions.seal import SealNotConfigured
 
     try:
-        row = stored_pdf(letter)
+        _, pdf = stored_pdf_bytes(letter)
     except SealNotConfigured as exc:
         # Retrying will not install a certificate: say so on the letter's page, and stop.
         logger.error("Letter %s has no PDF: %s", letter.pk, exc)
         record_pdf_failure(letter, f"Le PDF signé n’a pas pu être produit : {exc}")
         counts["failed"] = len(pdf_recipients(letter))
         return counts
-    LetterPdfFailure.objects.filter(letter=letter).delete()
-    with row.file.open("rb") as handle:
-        pdf = handle.read()
-    from missions.pdf import file_name
+    if _related(letter, "pdf_failure") is not None:
+        LetterPdfFailure.objects.filter(letter=letter).delete()
 
     link = settings.SITE_URL + reverse("missions:letter", args=[letter.pk])
     context = {"letter": letter, "link": link, "academie": letter.academie}
@@ -123,26 +152,32 @@ def render_and_send_letter_pdf(
     )
     text = render_to_string("missions/email/letter_pdf.txt", context)
     html = render_to_string("missions/email/letter_pdf.html", context)
+    from missions.pdf import file_name
+
+    name = file_name(letter)
     attempts = MailAttempts(self)
-    for address in pdf_recipients(letter):
-        claimed = claim_email(letter, EVENT, EVENT, address)
-        if claimed is None:
+    addresses = pdf_recipients(letter)
+    # One row per recipient, claimed in one transaction before anything is sent.
+    claimed = claim_emails(letter, EVENT, EVENT, addresses)
+    for address in addresses:
+        email_row = claimed.get(address)
+        if email_row is None:
             counts["skipped"] += 1
             continue
         message = EmailMultiAlternatives(
-            subject, text, None, [address], headers={"Message-ID": message_id(claimed)}
+            subject, text, None, [address], headers={"Message-ID": message_id(email_row)}
         )
         message.attach_alternative(html, "text/html")
-        message.attach(file_name(letter), pdf, "application/pdf")
+        message.attach(name, pdf, "application/pdf")
         try:
-            message.send()
+            send_email(message)
         except Exception as exc:
             error = attempts.failure(exc)
             if error:
-                record_error(claimed, error)
+                record_error(email_row, error)
                 counts["failed"] += 1
             continue
-        record_sent(claimed)
+        record_sent(email_row)
         counts["sent"] += 1
     # Greylisted or delayed recipients: the whole task again later, the others skipped then.
     attempts.raise_for_retry()
