@@ -255,7 +255,7 @@ def reserved_bytes(signer: signers.SimpleSigner) -> int:
     """Room for the seal's CMS container in the file, in hexadecimal digits: its certificates
     and a margin for the signed attributes and the signature (an RSA-4096 one fits). Left to
     itself, pyHanko would measure it by signing a dummy digest first: a second signature."""
-    certificates = {signer.signing_cert.dump(), *(c.dump() for c in signer.cert_registry)}
+    certificates = {c.dump() for c in [signer.signing_cert, *signer.cert_registry] if c}
     return 2 * (sum(len(c) for c in certificates) + SEAL_MARGIN)
 
 
