@@ -13,7 +13,9 @@ identifier hashes them all before they are written.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,22 @@ def _serialise_once(document: Any, pdf: pydyf.PDF) -> None:
     pdf.objects[1:] = [_Serialised(o) if o.free != "f" else o for o in pdf.objects[1:]]
 
 
+_settled = threading.Event()
+
+
+def _settle_long_lived_objects() -> None:
+    """Once per process, after its first letter: the objects alive then (modules, fonts, the
+    compiled stylesheets, the loaded keys) leave the cyclic collector's generations. Each layout
+    makes hundreds of thousands of short-lived objects, which trigger full collections, and a
+    full collection would walk all of those long-lived ones again: on these machines 100 ms a
+    letter on average, against 30 ms, and a median a fifth lower."""
+    if _settled.is_set():
+        return
+    _settled.set()
+    gc.collect()  # what the first letter left is freed, not kept for ever
+    gc.freeze()
+
+
 def render_letter_pdf(letter: Letter) -> bytes:
     """The PDF of an issued (or at least signed) letter, from its signed document."""
     html = render_to_string("missions/pdf/letter.html", letter_context(letter))
@@ -265,4 +283,6 @@ def render_letter_pdf(letter: Letter) -> bytes:
         stylesheets=[_stylesheet()], font_config=_font_config(), **PDF_OPTIONS
     )
     pdf: bytes = document.write_pdf(finisher=_serialise_once, **PDF_OPTIONS)
+    del document
+    _settle_long_lived_objects()
     return pdf
