@@ -4,9 +4,10 @@ What the PDF shows is the document the signatures cover (`missions.document`), l
 académie's official letter, then a proof page (dossier de preuve): the letter's history from
 the audit log, the SHA-256 each signature covered, the IP addresses shortened.
 
-The fonts and the compiled stylesheet are loaded once per process and reused by every render.
-The layout is kept cheap (see `letter.css`): fixed-width tables, sized floats, the QR code a
-small raster image embedded once and drawn on every page. The file is tagged and PDF/A-3b
+The fonts and the compiled stylesheets are loaded once per process and reused by every render;
+the user-agent stylesheet holds only the rules of the letter's elements (`ua.css`). The layout
+is kept cheap (see `letter.css`): fixed-width tables, no floats, the QR code a small raster
+image embedded once and drawn on every page. The file is tagged and PDF/A-3b
 (`PDF_OPTIONS`); its objects are serialised once (`_serialise_once`) although the PDF/A file
 identifier hashes them all before they are written.
 """
