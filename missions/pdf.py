@@ -4,16 +4,19 @@ What the PDF shows is the document the signatures cover (`missions.document`), l
 académie's official letter, then a proof page (dossier de preuve): the letter's history from
 the audit log, the SHA-256 each signature covered, the IP addresses shortened.
 
-The fonts and the compiled stylesheet are loaded once per process and reused by every render.
-The layout is kept cheap (see `letter.css`): fixed-width tables, sized floats, the QR code a
-small raster image embedded once and drawn on every page. The file is tagged and PDF/A-3b
+The fonts and the compiled stylesheets are loaded once per process and reused by every render;
+the user-agent stylesheet holds only the rules of the letter's elements (`ua.css`). The layout
+is kept cheap (see `letter.css`): fixed-width tables, no floats, the QR code a small raster
+image embedded once and drawn on every page. The file is tagged and PDF/A-3b
 (`PDF_OPTIONS`); its objects are serialised once (`_serialise_once`) although the PDF/A file
 identifier hashes them all before they are written.
 """
 
 from __future__ import annotations
 
+import gc
 import ipaddress
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from rupn.formatting import format_date
 from tenancy.roles import FEMININE_LABELS, MASCULINE_LABELS, Role
 
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "missions" / "pdf" / "letter.css"
+USER_AGENT_STYLESHEET = STYLESHEET.with_name("ua.css")
 FONTS = {
     ("normal", "400"): "Marianne-Regular.woff2",
     ("italic", "400"): "Marianne-Regular_Italic.woff2",
@@ -45,6 +49,7 @@ FONTS = {
 }
 # Tagged for accessibility, archival variant: both are accepted by WeasyPrint 70.
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+QR_MASK = 2
 
 VERBS = {
     "letter.create": "Lettre préparée",
@@ -84,14 +89,31 @@ def _stylesheet() -> CSS:
     return CSS(string=text, font_config=_font_config())
 
 
+@lru_cache(maxsize=1)
+def _user_agent_stylesheet() -> CSS:
+    return CSS(filename=str(USER_AGENT_STYLESHEET))
+
+
+class _LetterHTML(HTML):
+    """The letter's HTML, styled by the user-agent rules of the elements it uses (`ua.css`)
+    rather than WeasyPrint's rules for all of HTML, matched against every element otherwise."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [_user_agent_stylesheet()]
+
+
 def verification_url(reference: str) -> str:
     return settings.SITE_URL + reverse("missions:verify_reference", args=[reference])
 
 
 def qr_data_uri(text: str) -> str:
     """The QR code as a one-pixel-per-module PNG: embedded once in the file, drawn on every page
-    as the same image (an SVG would be redrawn path by path on each page), shown crisp."""
-    uri: str = segno.make(text, error="m").png_data_uri(scale=1, border=0)
+    as the same image (an SVG would be redrawn path by path on each page), shown crisp.
+
+    The mask pattern is set (`QR_MASK`, the one segno picks most often for these addresses;
+    any is valid): segno would otherwise score the eight patterns, three quarters of the cost
+    of the code."""
+    uri: str = segno.make(text, error="m", mask=QR_MASK).png_data_uri(scale=1, border=0)
     return uri
 
 
@@ -239,11 +261,29 @@ def _serialise_once(document: Any, pdf: pydyf.PDF) -> None:
     pdf.objects[1:] = [_Serialised(o) if o.free != "f" else o for o in pdf.objects[1:]]
 
 
+_settled = threading.Event()
+
+
+def _settle_long_lived_objects() -> None:
+    """Once per process, after its first letter: the objects alive then (modules, fonts, the
+    compiled stylesheets, the loaded keys) leave the cyclic collector's generations. Each layout
+    makes hundreds of thousands of short-lived objects, which trigger full collections, and a
+    full collection would walk all of those long-lived ones again: on these machines 100 ms a
+    letter on average, against 30 ms, and a median a fifth lower."""
+    if _settled.is_set():
+        return
+    _settled.set()
+    gc.collect()  # what the first letter left is freed, not kept for ever
+    gc.freeze()
+
+
 def render_letter_pdf(letter: Letter) -> bytes:
     """The PDF of an issued (or at least signed) letter, from its signed document."""
     html = render_to_string("missions/pdf/letter.html", letter_context(letter))
-    document = HTML(string=html, base_url=str(STYLESHEET.parent)).render(
+    document = _LetterHTML(string=html, base_url=str(STYLESHEET.parent)).render(
         stylesheets=[_stylesheet()], font_config=_font_config(), **PDF_OPTIONS
     )
     pdf: bytes = document.write_pdf(finisher=_serialise_once, **PDF_OPTIONS)
+    del document
+    _settle_long_lived_objects()
     return pdf

@@ -34,6 +34,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import constants as pdf_constants
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -45,6 +46,9 @@ from rupn import formatting
 _R = TypeVar("_R")
 
 SEAL_FIELD = "SceauAcademie"
+# Bytes of the CMS container beyond its certificates: signed attributes, the signature, the
+# structure (about 700 for an ECDSA P-256 seal, 1 100 with RSA-4096).
+SEAL_MARGIN = 3072
 REFERENCE_PATTERN = re.compile(r"\bLM-\d{4}-[0-9A-Z]{5}-[0-9A-Z]{5}\b")
 
 AUTHENTIC = "authentique et intact"
@@ -236,8 +240,23 @@ def seal_pdf(pdf: bytes, *, academie: Academie, reference: str) -> bytes:
         location=academie_label(academie),
         name=academie_label(academie),
     )
-    output = _outside_event_loop(ArchivalPdfSigner(meta, signer=signer).sign_pdf, writer)
+    pdf_signer = ArchivalPdfSigner(meta, signer=signer)
+    try:
+        output = _outside_event_loop(
+            pdf_signer.sign_pdf, writer, bytes_reserved=reserved_bytes(signer)
+        )
+    except SigningError:  # a container larger than foreseen: pyHanko measures it
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        output = _outside_event_loop(pdf_signer.sign_pdf, writer)
     return bytes(output.getvalue())
+
+
+def reserved_bytes(signer: signers.SimpleSigner) -> int:
+    """Room for the seal's CMS container in the file, in hexadecimal digits: its certificates
+    and a margin for the signed attributes and the signature (an RSA-4096 one fits). Left to
+    itself, pyHanko would measure it by signing a dummy digest first: a second signature."""
+    certificates = {c.dump() for c in [signer.signing_cert, *signer.cert_registry] if c}
+    return 2 * (sum(len(c) for c in certificates) + SEAL_MARGIN)
 
 
 # --- Checking --------------------------------------------------------------------------------

@@ -266,3 +266,28 @@ def test_writing_each_object_once_changes_no_byte(world):
     plain = document.write_pdf(**letter_pdf.PDF_OPTIONS)
     once = document.write_pdf(finisher=letter_pdf._serialise_once, **letter_pdf.PDF_OPTIONS)
     assert once == plain
+
+
+def test_the_letters_user_agent_rules_lay_it_out_as_weasyprints_own(world):
+    """`ua.css` holds WeasyPrint's user-agent rules for the elements the letter uses: the file
+    is the one WeasyPrint's full stylesheet gives, byte for byte."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from missions import pdf as letter_pdf
+
+    colleague = add_referent(
+        world.establishment, "co.ua@test.fr", first_name="Nadia", last_name="Benali"
+    )
+    draft_letter(world, referent=colleague, amount=None)
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    html = render_to_string("missions/pdf/letter.html", letter_pdf.letter_context(letter))
+    files = []
+    for kind in (HTML, letter_pdf._LetterHTML):
+        document = kind(string=html, base_url=str(letter_pdf.STYLESHEET.parent)).render(
+            stylesheets=[letter_pdf._stylesheet()],
+            font_config=letter_pdf._font_config(),
+            **letter_pdf.PDF_OPTIONS,
+        )
+        files.append(document.write_pdf(**letter_pdf.PDF_OPTIONS))
+    assert files[0] == files[1]
