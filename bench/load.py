@@ -55,7 +55,14 @@ from accounts.acting import SESSION_KEY  # noqa: E402
 from accounts.models import Membership, Role, User  # noqa: E402
 from establishments.models import Academie, SchoolYear  # noqa: E402
 from establishments.school_years import school_year_start_for  # noqa: E402
-from missions.models import Letter, LetterStatus  # noqa: E402
+from missions.models import (  # noqa: E402
+    Letter,
+    LetterStatus,
+    LetterTemplate,
+    SectionKind,
+    TemplateSection,
+    TemplateTask,
+)
 from surveys.models import Audience, Campaign, SurveyInvitation, SurveyResponse  # noqa: E402
 from tenancy.guard import scopes_disabled  # noqa: E402
 
@@ -82,6 +89,47 @@ def prepare(users: int) -> dict[str, list[dict[str, Any]]]:
     campaign.opens_at = now - datetime.timedelta(days=1)
     campaign.closes_at = now + datetime.timedelta(days=30)
     campaign.save(update_fields=["opens_at", "closes_at"])
+
+    # The dataset's templates have no sections: the year's template of the académie gets those
+    # of a real one (a fixed text, ten tasks to tick, a free text), so that the editor shows them.
+    template = LetterTemplate.objects.get(academie=academie, school_year=year)
+    if not TemplateSection.objects.filter(template=template).exists():
+        fixed, tasks, _free = TemplateSection.objects.bulk_create(
+            [
+                TemplateSection(
+                    template=template,
+                    position=1,
+                    kind=SectionKind.FIXED_TEXT,
+                    title="Cadre de la mission",
+                    body="Le référent accompagne les usages pédagogiques du numérique.",
+                ),
+                TemplateSection(
+                    template=template,
+                    position=2,
+                    kind=SectionKind.TASKS,
+                    title="Missions confiées",
+                    allows_own_tasks=True,
+                ),
+                TemplateSection(
+                    template=template,
+                    position=3,
+                    kind=SectionKind.FREE_TEXT,
+                    title="Précisions du chef d’établissement",
+                ),
+            ]
+        )
+        TemplateTask.objects.bulk_create(
+            [
+                TemplateTask(
+                    section=tasks,
+                    key=f"tache-{n}",
+                    label=f"Tâche proposée numéro {n} : accompagner les collègues",
+                    position=n,
+                    checked_by_default=n % 2 == 0,
+                )
+                for n in range(1, 11)
+            ]
+        )
 
     principals = []
     letters = Letter.objects.filter(
@@ -200,6 +248,7 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-class", default="sync", dest="worker_class")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8054)
     parser.add_argument(
@@ -229,7 +278,10 @@ def main() -> None:
     )
     work = Path(tempfile.mkdtemp(prefix="rupn-load-"))
     (work / "accounts.json").write_text(json.dumps(accounts))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.load_settings"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
+    }
     server = subprocess.Popen(
         [
             BIN / "gunicorn",
@@ -240,6 +292,8 @@ def main() -> None:
             str(args.workers),
             "--threads",
             str(args.threads),
+            "--worker-class",
+            args.worker_class,
             "--log-level",
             "warning",
         ],
@@ -313,7 +367,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print(
-        f"gunicorn : {args.workers} workers × {args.threads} threads ; "
+        f"gunicorn : {args.workers} workers {args.worker_class} × {args.threads} threads"
+        " ; "
         f"{args.users} utilisateurs locust : {mix[0]} chefs d’établissement, {mix[1]} référents, "
         f"{mix[2]} DANE"
     )

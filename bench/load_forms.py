@@ -9,11 +9,13 @@ class FormFields(HTMLParser):
     """The fields of the first form whose attribute `marker[0]` contains `marker[1]`, as a
     browser would send them once filled in: hidden and pre-filled values kept, the first
     choice of every group of radios, the first box of every group of checkboxes when none is
-    ticked, a number or a few words in the empty inputs."""
+    ticked, a number or a few words in the empty inputs (with `fill`; without it, the form as
+    it stands)."""
 
-    def __init__(self, marker: tuple[str, str]) -> None:
+    def __init__(self, marker: tuple[str, str], *, fill: bool = True) -> None:
         super().__init__()
         self.marker = marker
+        self.fill = fill
         self.inside = False
         self.done = False
         self.action: str | None = None
@@ -49,7 +51,7 @@ class FormFields(HTMLParser):
                     self.boxes.setdefault(name, a.get("value", "on"))
             else:
                 value = a.get("value", "")
-                if not value and kind != "hidden":
+                if not value and kind != "hidden" and self.fill:
                     numeric = kind == "number" or a.get("inputmode") in ("decimal", "numeric")
                     value = "3" if numeric else "Usage des tablettes en classe"
                 self.fields.append((name, value))
@@ -68,7 +70,8 @@ class FormFields(HTMLParser):
         if not self.inside:
             return
         if tag == "textarea" and self.textarea is not None:
-            self.fields.append((self.textarea, self.text.strip() or "Accompagner les collègues"))
+            text = self.text.strip() or ("Accompagner les collègues" if self.fill else "")
+            self.fields.append((self.textarea, text))
             self.textarea = None
         elif tag == "select" and self.select is not None:
             chosen = [v for v, s in self.options if s] or [v for v, _ in self.options if v] or [""]
@@ -77,11 +80,12 @@ class FormFields(HTMLParser):
         elif tag == "form":
             self.inside, self.done = False, True
             self.fields += list(self.radios.items())
-            self.fields += [(n, v) for n, v in self.boxes.items() if n not in self.checked]
+            if self.fill:
+                self.fields += [(n, v) for n, v in self.boxes.items() if n not in self.checked]
 
 
-def form_of(html: str, marker: tuple[str, str]) -> FormFields:
-    parser = FormFields(marker)
+def form_of(html: str, marker: tuple[str, str], *, fill: bool = True) -> FormFields:
+    parser = FormFields(marker, fill=fill)
     parser.feed(html)
     if not parser.done:
         raise ValueError(f"pas de formulaire [{marker}] dans la page")

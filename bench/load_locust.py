@@ -93,17 +93,18 @@ class Account(FastHttpUser):
 
 
 class Principal(Account):
-    """Opens the editor of one of their draft letters, then autosaves it twice."""
+    """Opens the editor of their draft letter, then autosaves it twice, its free text changed."""
 
     role = "principals"
     fixed_count = MIX[0]
     form: FormFields | None = None
+    edits = 0
 
     def open(self) -> None:
         url = f"/missions/lettres/{self.account['letter']}/modifier/"
         with self.client.get(url, name="lettre : éditeur", catch_response=True) as r:
             if r.status_code == 200:
-                self.form = form_of(r.text or "", ("data-autosave", ""))
+                self.form = form_of(r.text or "", ("data-autosave", ""), fill=False)
                 self.url = self.form.action or url
 
     @task(2)
@@ -115,7 +116,12 @@ class Principal(Account):
         if self.form is None:
             self.open()
             return
-        fields = [(n, v) for n, v in self.form.fields if n != "action"]
+        self.edits += 1
+        fields = [
+            (n, f"Précisions, version {self.edits}" if n.startswith("texte_") else v)
+            for n, v in self.form.fields
+            if n != "action"
+        ]
         fields.append(("action", "enregistrer"))
         headers = {**FORM_CONTENT, "X-Autosave": "1", "Accept": "application/json"}
         with self.client.post(
