@@ -21,11 +21,12 @@ from accounts.models import Membership, Role, User
 from establishments.access import get_establishment_for
 from establishments.models import Establishment, SchoolYear
 from indemnities.access import get_school_year
+from indemnities.envelopes import envelopes_for, rule_set_for
 from indemnities.selectors_allocations import allocation_page, referents_of
 from missions.content import LetterContent, sections_of
 from missions.forms_principal import DesignateForm, EditorInput, InviteForm, editor_input
 from missions.models import Letter, LetterTemplate, SectionKind, TemplateSection
-from missions.selectors_letters import get_letter_for, letter_facts, templates_with_parts
+from missions.selectors_letters import get_letter_for, letter_facts, template_with_parts
 from missions.selectors_principal import establishment_letters
 from missions.services_letters import LetterConflict, letter_create, letter_transition
 from missions.services_referents import (
@@ -330,6 +331,23 @@ def _editor(
     )
 
 
+def _has_amount(letter: Letter) -> bool:
+    """Whether the editor shows the amount field: the year has IMP rules and the
+    establishment an envelope (as `allocation_page(...).rules` and `.envelope.amount` say,
+    without reading the allocations and referents an autosave does not need)."""
+    academie_id = letter.establishment.academie_id
+    rule_set = rule_set_for(academie_id, letter.school_year)
+    if rule_set is None:
+        return False
+    envelope = envelopes_for(
+        academie_id=academie_id,
+        school_year=letter.school_year,
+        establishments=[letter.establishment],
+        rule_set=rule_set,
+    )[letter.establishment_id]
+    return envelope.amount is not None
+
+
 def _autosave_answer(letter: Letter) -> JsonResponse:
     return JsonResponse(
         {
@@ -344,7 +362,7 @@ def _autosave_answer(letter: Letter) -> JsonResponse:
 def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request_scope(request)
     letter = get_letter_for(scope, pk)
-    template = templates_with_parts([letter.template_id])[letter.template_id]
+    template = template_with_parts(letter.template)
     stored = LetterContent.of(letter.content)
     autosave = request.headers.get("X-Autosave") == "1"
     if request.method == "GET" or not letter.is_editable:
@@ -366,8 +384,7 @@ def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return _editor(request, letter, template, content=stored, revision=letter.revision)
 
-    page = allocation_page(letter.establishment, letter.school_year, scope=scope)
-    has_amount = page.rules is not None and page.envelope.amount is not None
+    has_amount = _has_amount(letter)
     data: EditorInput = editor_input(template, request.POST, with_amount=has_amount)
     # Only an amendment sets the end of the mission (a referent leaving during the year).
     if letter.supersedes_id is None:

@@ -236,6 +236,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions read from the shared cache and written through to the database: one query less on
+# every request. Only with Redis: a per-process cache would keep a session another process has
+# ended (signed out).
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Email -------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "RUPN <ne-pas-repondre@rupn.local>")
