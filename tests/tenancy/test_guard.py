@@ -8,7 +8,7 @@ from django_scopes import scope
 
 from accounts.models import Invitation, Membership
 from audit.models import AuditEvent
-from dashboards.models import Reminder, ReminderJob
+from dashboards.models import Reminder, ReminderJob, SynthesisReport
 from establishments.models import (
     Departement,
     Establishment,
@@ -90,6 +90,7 @@ TENANT_MODELS = [
     ReminderJob,
     Reminder,
     LetterPdfJob,
+    SynthesisReport,
 ]
 
 
