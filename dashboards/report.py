@@ -52,7 +52,16 @@ AUDIENCE_TITLES = {
     Audience.RUPN: "Le bilan des référents",
     Audience.PRINCIPALS: "L’enquête des chefs d’établissement",
 }
-CHOICE_KINDS = (QuestionKind.YES_NO, QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.SCALE)
+RATE_LABELS = {
+    f"{audience.value}_{part}": label
+    for audience in (Audience.RUPN, Audience.PRINCIPALS)
+    for part, label in (
+        ("invited", "Invités"),
+        ("submitted", "Réponses envoyées"),
+        ("rate", "Taux de réponse"),
+    )
+}
+RATE_GROUPS = (("Bilan des référents", 3), ("Enquête des chefs d’établissement", 3))
 TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 
 Progress = Callable[[int, str], None]
@@ -91,6 +100,17 @@ class ReportTable:
     columns: tuple[str, ...]
     lines: tuple[tuple[str, tuple[Figure, ...]], ...]
     total: tuple[str, tuple[Figure, ...]] | None = None
+    # Headers over consecutive columns (label, number of columns), when the columns go by
+    # groups; `columns` then holds the short labels under them.
+    groups: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def full_columns(self) -> tuple[str, ...]:
+        """Each column's label with its group's, for a layout of one header row."""
+        if not self.groups:
+            return self.columns
+        prefixes = [label for label, span in self.groups for _ in range(span)]
+        return tuple(f"{g} : {c}" for g, c in zip(prefixes, self.columns, strict=False))
 
 
 @dataclass(frozen=True)
@@ -231,10 +251,17 @@ def _by_key(table: Table | None, figures: tuple[Figure, ...]) -> dict[str, Figur
     return {c.key: f for c, f in zip(table.columns, figures, strict=False)}
 
 
-def _pick(table: Table | None, keys: tuple[str, ...], caption: str) -> ReportTable | None:
+def _pick(
+    table: Table | None,
+    keys: tuple[str, ...],
+    caption: str,
+    *,
+    short: dict[str, str] | None = None,
+    groups: tuple[tuple[str, int], ...] = (),
+) -> ReportTable | None:
     if table is None:
         return None
-    labels = {c.key: c.label for c in table.columns}
+    labels = {c.key: (short or {}).get(c.key, c.label) for c in table.columns}
     keys = tuple(k for k in keys if k in labels)
 
     def chosen(figures: tuple[Figure, ...]) -> tuple[Figure, ...]:
@@ -247,6 +274,7 @@ def _pick(table: Table | None, keys: tuple[str, ...], caption: str) -> ReportTab
         columns=tuple(labels[k] for k in keys),
         lines=tuple((line.label, chosen(line.figures)) for line in table.lines),
         total=(table.total.label, chosen(table.total.figures)),
+        groups=groups if len(keys) == sum(span for _, span in groups) else (),
     )
 
 
@@ -330,7 +358,7 @@ def _tasks_by_type(
         for year_id, type_, key, label, n in cursor.fetchall():
             counts[(year_id, type_, key or "")] = n
             if year_id == year.pk or (key or "") not in labels:
-                labels[key or ""] = OWN_TASKS if not key else str(label or key)
+                labels[key or ""] = OWN_TASKS if not key else capitalised(str(label or key))
     previous_id = previous.pk if previous else -1
     blocks = []
     for type_ in EstablishmentType:
@@ -381,6 +409,11 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
 
 
+def capitalised(text: str) -> str:
+    """A task as a line of a table: « accompagne les enseignants » → « Accompagne … »."""
+    return text[:1].upper() + text[1:]
+
+
 def excerpt(text: str) -> str:
     """A free text as the report quotes it: no email address or phone number, one paragraph,
     cut at `EXCERPT_LENGTH` characters."""
@@ -406,6 +439,18 @@ def _previous_shares(results: Results | None) -> dict[tuple[str, str, str], Deci
             shares[(q.question.key, "", "#mean")] = q.number.mean
         shares[(q.question.key, "", "#answered")] = Decimal(q.answered)
     return shares
+
+
+def _excerpts(q: QuestionResult) -> tuple[Excerpt, ...]:
+    """The first answers of a text question, each quoted once."""
+    quoted: dict[str, Excerpt] = {}
+    for t in q.texts:
+        text = excerpt(t.text)
+        if text and text not in quoted:
+            quoted[text] = Excerpt(text, t.establishment_type or "établissement")
+        if len(quoted) == EXCERPTS_PER_QUESTION:
+            break
+    return tuple(quoted.values())
 
 
 def _question_block(
@@ -495,7 +540,11 @@ def _tasks_done(results: Results | None, previous: Results | None) -> TasksDone 
         total=total,
         answered=Figure(now.total.answered, before_total.answered if before_total else None),
         tasks=tuple(
-            (t.label, t.answered, tuple(Figure(s.percent, None, "percent") for s in t.statuses))
+            (
+                capitalised(t.label),
+                t.answered,
+                tuple(Figure(s.percent, None, "percent") for s in t.statuses),
+            )
             for t in ranked
         ),
         done_by_type=tuple(
@@ -524,10 +573,7 @@ def _survey_part(
                     TextBlock(
                         label=q.question.label,
                         total=q.texts_total,
-                        excerpts=tuple(
-                            Excerpt(excerpt(t.text), t.establishment_type or "établissement")
-                            for t in q.texts[:EXCERPTS_PER_QUESTION]
-                        ),
+                        excerpts=_excerpts(q),
                     )
                 )
             continue
@@ -668,8 +714,20 @@ def collect_report(
             results.get((previous_id, Audience.RUPN.value)),
         ),
         rates=_tables(
-            _pick(rates_area, rate_keys, f"Taux de réponse {year} par département"),
-            _pick(rates_type, rate_keys, f"Taux de réponse {year} par type d’établissement"),
+            _pick(
+                rates_area,
+                rate_keys,
+                f"Taux de réponse {year} par département",
+                short=RATE_LABELS,
+                groups=RATE_GROUPS,
+            ),
+            _pick(
+                rates_type,
+                rate_keys,
+                f"Taux de réponse {year} par type d’établissement",
+                short=RATE_LABELS,
+                groups=RATE_GROUPS,
+            ),
         ),
         surveys=surveys,
         with_letter=with_letter,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -43,7 +44,18 @@ def _styles(document: DocumentObject) -> None:
     section.top_margin = section.bottom_margin = Cm(1.8)
 
 
-def _table(document: DocumentObject, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+def _table(
+    document: DocumentObject,
+    no_previous: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+) -> Table:
+    """A table with a header row; without a previous year (`no_previous` its label), its
+    columns and the difference are left out."""
+    if no_previous:
+        kept = [i for i, h in enumerate(header) if h not in (no_previous, "Écart")]
+        header = [header[i] for i in kept]
+        rows = [[row[i] for i in kept] for row in rows]
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -82,16 +94,24 @@ def _caption(document: DocumentObject, text: str) -> None:
 
 
 def _cell(f: Figure, previous_label: str) -> str:
+    if not previous_label:
+        return f.text
     return f"{f.text}\n{previous_label} : {f.previous_text}\nécart : {f.difference_text}"
 
 
 def _figures_table(document: DocumentObject, table: ReportTable, previous_label: str) -> None:
+    """`previous_label` empty: no previous year."""
     _caption(document, table.caption)
     rows = [[label, *(_cell(f, previous_label) for f in figures)] for label, figures in table.lines]
     if table.total:
         label, figures = table.total
         rows.append([label, *(_cell(f, previous_label) for f in figures)])
-    _table(document, [table.first, *table.columns], rows)
+    _table(document, "", [table.first, *table.full_columns], rows)
+
+
+def _words(value: object, singular: str, plural: str) -> str:
+    """French agreement: 0 and 1 take the singular."""
+    return plural if isinstance(value, int | Decimal) and value > 1 else singular
 
 
 def _to_write(document: DocumentObject) -> None:
@@ -101,9 +121,14 @@ def _to_write(document: DocumentObject) -> None:
     run.font.color.rgb = GREY
 
 
-def _question(document: DocumentObject, q: QuestionBlock, year: str, previous: str) -> None:
-    document.add_heading(f"{q.number}. {q.label}", level=3)
-    meta = f"{q.answered.text} réponse(s) ({previous} : {q.answered.previous_text})"
+def _question(
+    document: DocumentObject, section: int, q: QuestionBlock, year: str, previous: str, gone: str
+) -> None:
+    """`gone`: the previous year's label when there is none (its columns left out)."""
+    document.add_heading(f"{section}.{q.number} {q.label}", level=3)
+    meta = f"{q.answered.text} {_words(q.answered.value, 'réponse', 'réponses')}"
+    if not gone:
+        meta += f" ({previous} : {q.answered.previous_text})"
     if q.multiple:
         meta += " · plusieurs réponses possibles"
     if q.condition:
@@ -112,20 +137,31 @@ def _question(document: DocumentObject, q: QuestionBlock, year: str, previous: s
     if q.bars:
         _table(
             document,
-            ["Réponse", f"{year}", "Réponses", previous, "Écart"],
+            gone,
+            ["Réponse", "Réponses", year, previous, "Écart"],
             [
-                [b.label, b.share.text, str(b.count), b.share.previous_text, b.share.difference_text]
+                [
+                    b.label,
+                    str(b.count),
+                    b.share.text,
+                    b.share.previous_text,
+                    b.share.difference_text,
+                ]
                 for b in q.bars
             ],
         )
     elif q.grid:
         _table(
             document,
+            gone,
             ["", *q.columns],
             [
                 [
-                    f"{row.label} ({row.answered} réponse(s))",
-                    *(f"{f.text}\n{previous} : {f.previous_text}" for f in row.cells),
+                    f"{row.label} ({row.answered} {_words(row.answered, 'réponse', 'réponses')})",
+                    *(
+                        f.text if gone else f"{f.text}\n{previous} : {f.previous_text}"
+                        for f in row.cells
+                    ),
                 ]
                 for row in q.grid
             ],
@@ -133,6 +169,7 @@ def _question(document: DocumentObject, q: QuestionBlock, year: str, previous: s
     elif q.number_figures:
         _table(
             document,
+            gone,
             ["", year, previous, "Écart"],
             [
                 [k.label, k.figure.text, k.figure.previous_text, k.figure.difference_text]
@@ -145,10 +182,15 @@ def render_report_docx(report: Report) -> bytes:
     document = Document()
     _styles(document)
     year, previous = report.school_year.label, report.previous_label
+    has_previous = report.previous_year is not None
+    gone = "" if has_previous else previous
+    shown = previous if has_previous else ""
+
+    def was(text: str) -> str:
+        return f" ({previous} : {text})" if has_previous else ""
+
     header = document.sections[0].header.paragraphs[0]
-    header.text = (
-        f"Académie {of(report.academie.name)} – Délégation académique au numérique"
-    )
+    header.text = f"Académie {of(report.academie.name)} – Délégation académique au numérique"
     footer = document.sections[0].footer.paragraphs[0]
     footer.text = f"{report.title} · {report.perimeter}"
 
@@ -160,7 +202,13 @@ def render_report_docx(report: Report) -> bytes:
     document.add_paragraph(
         "Cette synthèse rassemble les lettres de mission, le bilan de fin d’année des "
         "référents et l’enquête menée auprès des chefs d’établissement en "
-        f"{year}. Chaque chiffre est suivi de celui de {previous} et de l’écart."
+        f"{year}. "
+        + (
+            f"Chaque chiffre est suivi de celui de {previous} et de l’écart."
+            if has_previous
+            else "La plateforme n’a pas de données de l’année précédente : les chiffres sont "
+            "donnés sans comparaison."
+        )
     )
     _to_write(document)
 
@@ -168,6 +216,7 @@ def render_report_docx(report: Report) -> bytes:
     _caption(document, f"Les chiffres clés de {year}")
     _table(
         document,
+        gone,
         ["Indicateur", year, previous, "Écart"],
         [
             [k.label, k.figure.text, k.figure.previous_text, k.figure.difference_text]
@@ -178,17 +227,20 @@ def render_report_docx(report: Report) -> bytes:
 
     document.add_heading("2. Établissements couverts et référents", level=1)
     for table in report.coverage:
-        _figures_table(document, table, previous)
+        _figures_table(document, table, shown)
     _to_write(document)
 
     document.add_heading("3. Les lettres de mission", level=1)
     document.add_paragraph(
-        f"{report.with_letter.text} référent(s) ont signé une lettre de mission, soit "
-        f"{report.with_letter_share.text} des référents ({previous} : "
-        f"{report.with_letter.previous_text}, soit {report.with_letter_share.previous_text})."
+        f"{report.with_letter.text} "
+        f"{_words(report.with_letter.value, 'référent a', 'référents ont')} "
+        "signé une lettre de mission, soit "
+        f"{report.with_letter_share.text} des référents"
+        + was(f"{report.with_letter.previous_text}, soit {report.with_letter_share.previous_text}")
+        + "."
     )
     for table in report.letters:
-        _figures_table(document, table, previous)
+        _figures_table(document, table, shown)
     _to_write(document)
 
     document.add_heading("4. Les tâches les plus souvent confiées", level=1)
@@ -200,11 +252,13 @@ def render_report_docx(report: Report) -> bytes:
     for block in report.tasks_by_type:
         _caption(
             document,
-            f"{block.type_label} : {block.letters.text} lettre(s) signée(s) "
-            f"({previous} : {block.letters.previous_text})",
+            f"{block.type_label} : {block.letters.text} "
+            f"{_words(block.letters.value, 'lettre signée', 'lettres signées')}"
+            + was(block.letters.previous_text),
         )
         _table(
             document,
+            gone,
             ["Tâche", "Lettres", year, previous, "Écart"],
             [
                 [
@@ -218,7 +272,7 @@ def render_report_docx(report: Report) -> bytes:
             ],
         )
     if not report.tasks_by_type:
-        document.add_paragraph(f"Aucune lettre signée en {year} ni en {previous}.")
+        document.add_paragraph(f"Aucune lettre signée en {year}.")
     _to_write(document)
 
     document.add_heading("5. Les tâches des lettres : ce qui a été fait", level=1)
@@ -226,12 +280,15 @@ def render_report_docx(report: Report) -> bytes:
     if done is not None:
         document.add_paragraph(
             "Dans leur bilan, les référents ont dit, pour chaque tâche de leur lettre, si elle "
-            f"a été faite : {done.answered.text} réponse(s) ({previous} : "
-            f"{done.answered.previous_text})."
+            f"a été faite : {done.answered.text} "
+            f"{_words(done.answered.value, 'réponse', 'réponses')}"
+            + was(done.answered.previous_text)
+            + "."
         )
         _caption(document, "Toutes les tâches des lettres")
         _table(
             document,
+            gone,
             ["État", year, previous, "Écart"],
             [[label, f.text, f.previous_text, f.difference_text] for label, f in done.rows],
         )
@@ -239,6 +296,7 @@ def render_report_docx(report: Report) -> bytes:
             _caption(document, "Tâches faites, par type d’établissement")
             _table(
                 document,
+                gone,
                 ["Type", year, previous, "Écart"],
                 [
                     [label, f.text, f.previous_text, f.difference_text]
@@ -249,6 +307,7 @@ def render_report_docx(report: Report) -> bytes:
             _caption(document, "Les tâches les plus souvent évaluées")
             _table(
                 document,
+                gone,
                 ["Tâche", "Réponses", *done.statuses],
                 [
                     [label, str(answered), *(f.text for f in shares)]
@@ -263,7 +322,7 @@ def render_report_docx(report: Report) -> bytes:
 
     document.add_heading("6. Taux de réponse", level=1)
     for table in report.rates:
-        _figures_table(document, table, previous)
+        _figures_table(document, table, shown)
     _to_write(document)
 
     for number, part in enumerate(report.surveys, start=7):
@@ -272,12 +331,13 @@ def render_report_docx(report: Report) -> bytes:
             document.add_paragraph(f"Aucune campagne en {year}.")
             continue
         document.add_paragraph(
-            f"{part.survey_title} : {part.submitted.text} réponse(s) envoyée(s) sur "
-            f"{part.invited.text} invitation(s), soit {part.rate.text} ({previous} : "
-            f"{part.rate.previous_text})."
+            f"{part.survey_title} : {part.submitted.text} "
+            f"{_words(part.submitted.value, 'réponse envoyée', 'réponses envoyées')} sur "
+            f"{part.invited.text} {_words(part.invited.value, 'invitation', 'invitations')}, "
+            f"soit {part.rate.text}" + was(part.rate.previous_text) + "."
         )
         for q in part.questions:
-            _question(document, q, year, previous)
+            _question(document, number, q, year, previous, gone)
         _to_write(document)
 
     document.add_heading("9. Extraits des réponses libres", level=1)
@@ -291,10 +351,10 @@ def render_report_docx(report: Report) -> bytes:
         document.add_heading(part.title, level=2)
         for block in part.texts:
             document.add_heading(block.label, level=3)
-            document.add_paragraph(f"{block.total} réponse(s)")
+            document.add_paragraph(f"{block.total} {_words(block.total, 'réponse', 'réponses')}")
             for e in block.excerpts:
                 document.add_paragraph(
-                    f"« {e.text} » – {e.establishment_type}", style="List Bullet"
+                    f"«\u00a0{e.text}\u00a0» – {e.establishment_type}", style="List Bullet"
                 )
     if not report.has_texts:
         document.add_paragraph(f"Aucune réponse libre en {year}.")

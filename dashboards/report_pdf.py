@@ -19,9 +19,7 @@ from dashboards.report import TASKS_PER_TYPE, Report
 from missions.pdf import PDF_OPTIONS, _font_config, _font_faces, _serialise_once
 from rupn.formatting import format_date
 
-STYLESHEET = (
-    Path(__file__).resolve().parent / "templates" / "dashboards" / "report" / "report.css"
-)
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "dashboards" / "report" / "report.css"
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +33,7 @@ def report_context(report: Report) -> dict[str, object]:
         "report": report,
         "year": report.school_year.label,
         "previous_label": report.previous_label,
+        "has_previous": report.previous_year is not None,
         "generated": format_date(report.generated_at, time=True),
         "tasks_per_type": TASKS_PER_TYPE,
     }

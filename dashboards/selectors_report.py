@@ -27,7 +27,7 @@ def can_request_report(scope: Scope | None) -> bool:
 
 
 def perimeter_of(scope: Scope) -> str:
-    """"" for the whole académie, else the départements' ids, sorted, comma-separated."""
+    """ "" for the whole académie, else the départements' ids, sorted, comma-separated."""
     if scope.whole_academie:
         return ""
     return ",".join(str(pk) for pk in sorted(scope.departement_ids))

@@ -43,9 +43,7 @@ def report_is_restartable(report: SynthesisReport) -> bool:
 def _dispatch(report: SynthesisReport) -> None:
     from dashboards.tasks_report import render_synthesis_report
 
-    dispatch_on_commit(
-        render_synthesis_report, academie_id=report.academie_id, report_id=report.pk
-    )
+    dispatch_on_commit(render_synthesis_report, academie_id=report.academie_id, report_id=report.pk)
 
 
 def _require(actor: Scope) -> None:
@@ -59,9 +57,11 @@ def report_request(*, actor: Scope, school_year: SchoolYear) -> SynthesisReport:
     refused while one of the same year and perimeter is being prepared."""
     _require(actor)
     perimeter = perimeter_of(actor)
-    if reports_visible_to(actor).filter(
-        school_year=school_year, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]
-    ).exists():
+    if (
+        reports_visible_to(actor)
+        .filter(school_year=school_year, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+        .exists()
+    ):
         raise ValidationError(ALREADY_ACTIVE)
     now = timezone.now()
     try:

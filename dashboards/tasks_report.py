@@ -165,7 +165,11 @@ def render_synthesis_report(
 
 def _fail(report: SynthesisReport, token: str, exc: Exception) -> dict[str, Any]:
     logger.exception("Synthesis report %s failed", report.pk)
-    message = str(exc) if isinstance(exc, PermissionError) else f"La préparation s’est interrompue : {exc}"
+    message = (
+        str(exc)
+        if isinstance(exc, PermissionError)
+        else f"La préparation s’est interrompue : {exc}"
+    )
     SynthesisReport.objects.filter(pk=report.pk, run_token=token).update(
         status=ReportStatus.FAILED,
         error=message[:1000],

@@ -73,9 +73,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             "active": active,
             "active_restartable": report_is_restartable(active) if active else False,
             "progress": progress_of(active) if active else None,
-            "json_url": (
-                url_with_query("dashboards:report_progress", active.pk) if active else ""
-            ),
+            "json_url": (url_with_query("dashboards:report_progress", active.pk) if active else ""),
             "page_url": url_with_query("dashboards:reports", annee=school_year.start_year),
             "overview_url": url_with_query("dashboards:overview", annee=school_year.start_year),
         },
@@ -90,7 +88,9 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
     chosen = year_filter(SchoolYearForm, request.POST)
     back = url_with_query("dashboards:reports", annee=chosen.school_year.start_year)
     if not chosen.valid:
-        messages.error(request, "L’année choisie n’est pas valide : aucune synthèse n’est demandée.")
+        messages.error(
+            request, "L’année choisie n’est pas valide : aucune synthèse n’est demandée."
+        )
         return redirect(url_with_query("dashboards:reports"))
     try:
         report_request(actor=scope, school_year=chosen.school_year)

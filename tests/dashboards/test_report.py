@@ -265,3 +265,16 @@ def test_the_collection_queries_do_not_grow_with_the_data(
     assert key(report, "Lettres signées (en vigueur)").value == 1 + 12 + (
         1 if role == "dane_admin" else 0
     )
+
+
+def test_without_a_previous_year_the_report_says_so(rw) -> None:
+    """Last year's report: the platform has no year before it, so no comparison is shown."""
+    from dashboards.report_docx import render_report_docx
+    from dashboards.report_pdf import render_report_pdf
+
+    report = collect_report(scope_for(rw.world.dane_admin), school_year=rw.previous)
+    assert report.previous_year is None
+    for text in (pdf_text(render_report_pdf(report)), docx_text(render_report_docx(report))):
+        flat = " ".join(text.split()).replace("\u2010 ", "")  # words cut at a line's end
+        assert "pas de données de l’année précédente" in flat
+        assert "année précédente : " + "—" not in flat and "écart :" not in flat
