@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -91,9 +92,10 @@ def _precomputed(sources: Sources, up_to: SchoolYear, filters: Filters) -> Count
         .values("school_year_id")
         .annotate(**{column: Sum(column) for column in columns})
     ):
+        sums: dict[str, Any] = dict(row)
         for audience, (invited, submitted) in _FIGURE_COLUMNS.items():
-            counted["invited"][row["school_year_id"], audience] = row[invited] or 0
-            counted["submitted"][row["school_year_id"], audience] = row[submitted] or 0
+            counted["invited"][sums["school_year_id"], audience] = sums[invited] or 0
+            counted["submitted"][sums["school_year_id"], audience] = sums[submitted] or 0
     return counted
 
 

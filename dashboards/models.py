@@ -146,3 +146,95 @@ class Reminder(models.Model):
 
 # The overview's precomputed figures (a module of their own, registered with the app's models).
 from dashboards.models_overview import OverviewFigures, OverviewRefresh  # noqa: E402, F401
+
+# --- The annual synthesis report ------------------------------------------------------------
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "En attente"
+    RUNNING = "running", "En préparation"
+    DONE = "done", "Prêt"
+    FAILED = "failed", "Échec"
+
+
+ACTIVE_REPORT_STATUSES = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+
+def report_file_path(instance: SynthesisReport, filename: str) -> str:
+    """One folder per académie and school year."""
+    return f"syntheses/{instance.academie.code}/{instance.school_year.start_year}/{filename}"
+
+
+class SynthesisReport(models.Model):
+    """The annual synthesis of a school year, as a PDF and an editable document, over the
+    perimeter of whoever asked for it: the whole académie (`perimeter` empty) or a
+    coordinator's départements (`perimeter` is their ids, sorted, comma-separated). Only the
+    people of the same perimeter see it, so a coordinator never reads another département.
+
+    Its task (`dashboards.tasks_report`) saves how far it has gone (`progress`, in percent, and
+    the step it is at) so that the page shows a progress bar; a failure stays on the row with
+    its message, and the page offers to start it again.
+    """
+
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.CASCADE, related_name="+"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
+    )
+    perimeter = models.CharField("départements", max_length=200, blank=True)
+    status = models.CharField(
+        "état", max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    step = models.CharField("étape", max_length=120, blank=True)
+    error = models.TextField("erreur", blank=True)
+    run_token = models.CharField("exécution en cours", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name="par", on_delete=models.PROTECT, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership", verbose_name="rôle", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("demandé le")
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    pdf_file = models.FileField("PDF", upload_to=report_file_path, max_length=300, blank=True)
+    pdf_size = models.PositiveBigIntegerField("taille du PDF (octets)", null=True, blank=True)
+    docx_file = models.FileField(
+        "document modifiable", upload_to=report_file_path, max_length=300, blank=True
+    )
+    docx_size = models.PositiveBigIntegerField(
+        "taille du document modifiable (octets)", null=True, blank=True
+    )
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = "synthèse annuelle"
+        verbose_name_plural = "synthèses annuelles"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academie", "school_year", "perimeter"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="synthesis_report_one_active",
+            ),
+        ]
+        indexes = [models.Index(fields=["academie", "perimeter", "school_year"])]
+
+    def __str__(self) -> str:
+        return f"Synthèse {self.school_year} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_REPORT_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.is_active
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == ReportStatus.DONE else min(100, self.progress)

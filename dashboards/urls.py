@@ -29,3 +29,30 @@ urlpatterns += [
         name="reminder_job",
     ),
 ]
+
+# The annual synthesis report.
+from dashboards import views_report  # noqa: E402
+
+urlpatterns += [
+    path("tableau-de-bord/synthese/", views_report.reports, name="reports"),
+    path(
+        "tableau-de-bord/synthese/demander/",
+        views_report.report_request_view,
+        name="report_request",
+    ),
+    path(
+        "tableau-de-bord/synthese/<int:pk>/progression/",
+        views_report.report_progress,
+        name="report_progress",
+    ),
+    path(
+        "tableau-de-bord/synthese/<int:pk>/relancer/",
+        views_report.report_restart_view,
+        name="report_restart",
+    ),
+    path(
+        "tableau-de-bord/synthese/<int:pk>/<str:extension>/",
+        views_report.report_download,
+        name="report_download",
+    ),
+]

@@ -431,6 +431,64 @@ def a_pdf_jobs(ctx: Ctx) -> dict[str, Any]:
     return ctx.once("a_pdf_jobs", build)
 
 
+def a_synthesis_reports(ctx: Ctx) -> dict[str, Any]:
+    """The synthesis reports of A of the DANE role exercised (a report is seen by the people of
+    its perimeter only): one ready with its files, one failed (restartable). Their tasks are
+    not run."""
+    dane = (Role.DANE_ADMIN, Role.DANE_COORDINATOR)
+    member = ctx.member(ctx.role if ctx.role in dane else Role.DANE_ADMIN)
+
+    def build() -> dict[str, Any]:
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from dashboards.models import ReportStatus, SynthesisReport
+        from dashboards.selectors_report import perimeter_of
+
+        common = {
+            "academie": ctx.a.academie,
+            "school_year": SchoolYear.objects.current(),
+            "perimeter": perimeter_of(scope_for(member)),
+            "created_by": member.user,
+            "membership": member,
+            "created_at": timezone.now(),
+        }
+        ready = SynthesisReport(status=ReportStatus.DONE, progress=100, **common)
+        ready.pdf_file.save("synthese-poitiers.pdf", ContentFile(b"%PDF-1.7 Poitiers"), save=False)
+        ready.docx_file.save("synthese-poitiers.docx", ContentFile(b"PK Poitiers"), save=False)
+        ready.pdf_size, ready.docx_size = 17, 11
+        ready.save()
+        failed = SynthesisReport.objects.create(
+            status=ReportStatus.FAILED,
+            error="La préparation s’est interrompue : panne simulée à Poitiers",
+            finished_at=timezone.now(),
+            **common,
+        )
+        return {"ready": ready, "failed": failed}
+
+    return ctx.once(f"a_synthesis_reports_{member.pk}", build)
+
+
+def _other_roles_report(ctx: Ctx, which: str) -> Any:
+    """The report of the other DANE role of A: another perimeter, out of reach."""
+    from dataclasses import replace
+
+    other = Role.DANE_COORDINATOR if ctx.role == Role.DANE_ADMIN else Role.DANE_ADMIN
+    return a_synthesis_reports(replace(ctx, role=other))[which]
+
+
+def _someone_elses_synthesis_report(ctx: Ctx) -> Mapping[str, object] | None:
+    return {"pk": _other_roles_report(ctx, "ready").pk}
+
+
+def _someone_elses_failed_report(ctx: Ctx) -> Mapping[str, object] | None:
+    return {"pk": _other_roles_report(ctx, "failed").pk}
+
+
+def _someone_elses_report_file(ctx: Ctx) -> Mapping[str, object] | None:
+    return {"pk": _other_roles_report(ctx, "ready").pk, "extension": "pdf"}
+
+
 def pdf_job_form(ctx: Ctx) -> dict[str, Any]:
     """The bulk PDF form as sent for A's collège's département, which has an issued letter."""
     a_issued_letter(ctx)
@@ -624,6 +682,7 @@ OWNER_DATA: list[Callable[[Ctx], object]] = [
     a_survey_campaign,
     a_survey,
     a_pdf_jobs,
+    a_synthesis_reports,
 ]
 
 
@@ -1311,6 +1370,41 @@ REGISTRY: dict[str, UrlSpec] = {
         get=False,
         post=remind_a_lycee,
         note="Relancer le lycée d’A depuis B : aucune ligne retenue, personne n’est relancé.",
+    ),
+    # --- The annual synthesis report (dashboards) ---
+    "dashboards:reports": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        query=lambda ctx: {"annee": current_start_year(ctx)},
+        note="Les synthèses du périmètre du rôle seulement (académie, ou départements du "
+        "coordonnateur).",
+    ),
+    "dashboards:report_request": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        get=False,
+        post=lambda ctx: {**FORM_SUBMIT, "annee": current_start_year(ctx)},
+        may_create=frozenset({"dashboards.synthesisreport", "audit.auditevent"}),
+        note="Depuis B : une synthèse de B, sur le périmètre de B, rien de A.",
+    ),
+    "dashboards:report_progress": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        kwargs={"pk": lambda ctx: a_synthesis_reports(ctx)["ready"].pk},
+        out_of_scope=_someone_elses_synthesis_report,
+    ),
+    "dashboards:report_restart": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        kwargs={"pk": lambda ctx: a_synthesis_reports(ctx)["failed"].pk},
+        get=False,
+        post=submit,
+        out_of_scope=_someone_elses_failed_report,
+    ),
+    "dashboards:report_download": UrlSpec(
+        roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),
+        kwargs={
+            "pk": lambda ctx: a_synthesis_reports(ctx)["ready"].pk,
+            "extension": lambda ctx: "pdf",
+        },
+        out_of_scope=_someone_elses_report_file,
+        note="Le PDF d’une synthèse : les personnes de son périmètre seulement.",
     ),
     "dashboards:reminder_job": UrlSpec(
         roles=frozenset({Role.DANE_ADMIN, Role.DANE_COORDINATOR}),

@@ -8,7 +8,13 @@ from django_scopes import scope
 
 from accounts.models import Invitation, Membership
 from audit.models import AuditEvent
-from dashboards.models import OverviewFigures, OverviewRefresh, Reminder, ReminderJob
+from dashboards.models import (
+    OverviewFigures,
+    OverviewRefresh,
+    Reminder,
+    ReminderJob,
+    SynthesisReport,
+)
 from establishments.models import (
     Departement,
     Establishment,
@@ -92,6 +98,7 @@ TENANT_MODELS = [
     LetterPdfJob,
     OverviewRefresh,
     OverviewFigures,
+    SynthesisReport,
 ]
 
 
