@@ -47,12 +47,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.acting import SESSION_KEY  # noqa: E402
 from accounts.models import Membership, Role, User  # noqa: E402
+from dashboards.overview_figures import refresh_overview_figures  # noqa: E402
 from establishments.models import Academie, SchoolYear  # noqa: E402
 from establishments.school_years import school_year_start_for  # noqa: E402
 from missions.models import (  # noqa: E402
@@ -79,8 +81,11 @@ def session_for(user: User, membership: Membership) -> str:
 
 
 def prepare(users: int) -> dict[str, list[dict[str, Any]]]:
-    """The accounts of the run, and the current bilan's campaign opened."""
+    """The accounts of the run, and the current bilan's campaign opened, on a database migrated
+    to this code, with the académie's overview figures computed as the beat computes them."""
+    call_command("migrate", verbosity=0)
     academie = Academie.objects.get(slug="bordeaux")
+    refresh_overview_figures(academie_id=academie.pk)
     year = SchoolYear.objects.get(start_year=school_year_start_for(timezone.localdate()))
     now = timezone.now()
     campaign = Campaign.objects.get(
