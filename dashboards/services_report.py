@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from dashboards.models import ReportStatus, SynthesisReport
+from dashboards.models import ACTIVE_REPORT_STATUSES, ReportStatus, SynthesisReport
 from dashboards.selectors_report import can_request_report, perimeter_of, reports_visible_to
 from establishments.models import SchoolYear
 from rupn.tasks import dispatch_on_commit
@@ -59,7 +59,7 @@ def report_request(*, actor: Scope, school_year: SchoolYear) -> SynthesisReport:
     perimeter = perimeter_of(actor)
     if (
         reports_visible_to(actor)
-        .filter(school_year=school_year, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+        .filter(school_year=school_year, status__in=ACTIVE_REPORT_STATUSES)
         .exists()
     ):
         raise ValidationError(ALREADY_ACTIVE)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.scopes import scope_for
-from dashboards.models import ReportStatus, SynthesisReport
+from dashboards.models import ACTIVE_REPORT_STATUSES, ReportStatus, SynthesisReport
 from dashboards.selectors_report import perimeter_of, report_file_name
 from rupn.tasks import AcademieTask
 
@@ -48,7 +48,7 @@ def _claim(academie_id: int, report_id: int) -> tuple[SynthesisReport, str] | No
             .filter(
                 pk=report_id,
                 academie_id=academie_id,
-                status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+                status__in=ACTIVE_REPORT_STATUSES,
             )
             .first()
         )
