@@ -97,7 +97,15 @@ def message_id(row: LetterEmail) -> str:
 
 
 def record_sent(row: LetterEmail) -> None:
-    LetterEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now(), error="")
+    record_sent_to([row])
+
+
+def record_sent_to(rows: list[LetterEmail]) -> None:
+    """The emails the server accepted, marked sent in one statement."""
+    if rows:
+        LetterEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
+            sent_at=timezone.now(), error=""
+        )
 
 
 def record_error(row: LetterEmail, error: str) -> None:

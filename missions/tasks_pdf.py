@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 from typing import Any
 
 from celery import shared_task
@@ -25,9 +26,9 @@ from django.utils import timezone
 
 from accounts.tasks import MAIL_RETRIES, MailAttempts
 from missions.models import Letter, LetterPdf, LetterPdfFailure, LetterStatus
-from missions.tasks import claim_emails, message_id, recipients, record_error, record_sent
+from missions.tasks import claim_emails, message_id, recipients, record_error, record_sent_to
 from missions.workflow import Notify
-from rupn.mail import send_email
+from rupn.mail import send_email_to_all
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -159,26 +160,40 @@ def render_and_send_letter_pdf(
     addresses = pdf_recipients(letter)
     # One row per recipient, claimed in one transaction before anything is sent.
     claimed = claim_emails(letter, EVENT, EVENT, addresses)
-    for address in addresses:
-        email_row = claimed.get(address)
-        if email_row is None:
-            counts["skipped"] += 1
-            continue
+    pending = [claimed[address] for address in addresses if address in claimed]
+    counts["skipped"] = len(addresses) - len(pending)
+    if pending:
+        # One message to every recipient still waiting, in one SMTP transaction: the PDF is
+        # encoded and transferred once, and each one sees who else received the letter. The
+        # server's answer is still sorted per recipient.
         message = EmailMultiAlternatives(
-            subject, text, None, [address], headers={"Message-ID": message_id(email_row)}
+            subject,
+            text,
+            None,
+            [row.recipient for row in pending],
+            headers={"Message-ID": message_id(pending[0])},
         )
         message.attach_alternative(html, "text/html")
         message.attach(name, pdf, "application/pdf")
         try:
-            send_email(message)
-        except Exception as exc:
-            error = attempts.failure(exc)
-            if error:
-                record_error(email_row, error)
-                counts["failed"] += 1
-            continue
-        record_sent(email_row)
-        counts["sent"] += 1
+            refused: dict[str, BaseException] = dict(send_email_to_all(message))
+        except smtplib.SMTPRecipientsRefused as exc:  # nobody accepted: each for their reason
+            refused = {row.recipient: exc for row in pending}
+            refused.update(
+                (address, smtplib.SMTPRecipientsRefused({address: reply}))
+                for address, reply in exc.recipients.items()
+            )
+        except Exception as exc:  # the message itself: the same outcome for everyone
+            refused = {row.recipient: exc for row in pending}
+        delivered = [row for row in pending if row.recipient not in refused]
+        record_sent_to(delivered)
+        counts["sent"] = len(delivered)
+        for row in pending:
+            if row.recipient in refused:
+                error = attempts.failure(refused[row.recipient])
+                if error:
+                    record_error(row, error)
+                    counts["failed"] += 1
     # Greylisted or delayed recipients: the whole task again later, the others skipped then.
     attempts.raise_for_retry()
     return counts

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 
 logger = logging.getLogger(__name__)
 
@@ -104,15 +105,47 @@ def _session() -> _Session | None:
 
 def send_email(message: EmailMessage) -> None:
     """Send one message through this process's session with the mail server."""
+    send_email_to_all(message)
+
+
+def send_email_to_all(message: EmailMessage) -> dict[str, smtplib.SMTPRecipientsRefused]:
+    """Send one message to all its recipients in one SMTP transaction, through this process's
+    session, and give the recipients the server refused while it accepted the others (address
+    as the message names it → the refusal, to sort as any other). Django's backend drops those
+    refusals: a message to several people would pass for delivered to all of them. When the
+    server accepts nobody, or refuses the message itself, the error is raised as by `send_email`.
+    """
     session = _session()
     if session is None:
         message.send()
-        return
+        return {}
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    addresses = {sanitize_address(address, encoding): address for address in message.recipients()}
+    if not addresses:
+        return {}
     try:
-        session.backend.send_messages([message])
+        smtp = session.backend.connection
+        if smtp is None:  # opened by `_session`: only a closed backend has none
+            raise smtplib.SMTPServerDisconnected("session de messagerie fermée")
+        refused = smtp.sendmail(
+            sanitize_address(message.from_email, encoding),
+            list(addresses),
+            # Django's MIME classes take the line separator, as its backend passes it.
+            message.message().as_bytes(linesep="\r\n"),  # type: ignore[call-arg]
+        )
+    except smtplib.SMTPRecipientsRefused as exc:
+        close_email_session()
+        # Named as the message names them, as the partial refusals below.
+        raise smtplib.SMTPRecipientsRefused(
+            {addresses.get(address, address): reply for address, reply in exc.recipients.items()}
+        ) from exc
     except BaseException:
         # Whatever the server answered, start the next message on a fresh session.
         close_email_session()
         raise
     session.sent += 1
     session.used_at = time.monotonic()
+    return {
+        addresses.get(address, address): smtplib.SMTPRecipientsRefused({address: reply})
+        for address, reply in refused.items()
+    }

@@ -228,7 +228,7 @@ def test_worker_stores_the_signed_pdf_and_emails_it(redis_worker: None) -> None:
     letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
 
     def mailed() -> bool:
-        return len([m for m in mail.outbox if m.attachments]) >= 2
+        return any(m.attachments for m in mail.outbox)
 
     assert _wait_for(mailed, timeout=60), "le worker n’a pas envoyé la lettre signée à temps"
     stored = LetterPdf.objects.get(letter=letter)
@@ -236,7 +236,7 @@ def test_worker_stores_the_signed_pdf_and_emails_it(redis_worker: None) -> None:
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert letter.reference in text and "250,00" in text
     with_pdf = [m for m in mail.outbox if m.attachments]
-    referent = [m for m in with_pdf if m.to == [world.rupn.user.email]]
+    referent = [m for m in with_pdf if world.rupn.user.email in m.to]
     assert len(referent) == 1
     name, content, kind = referent[0].attachments[0]
     assert kind == "application/pdf" and content == pdf and name.endswith("-martin.pdf")

@@ -99,3 +99,30 @@ def test_other_backends_send_as_django_does(mailoutbox: list[EmailMessage]) -> N
     mail.send_email(message("a@test.fr"))
     assert [m.to for m in mailoutbox] == [["a@test.fr"]]
     assert getattr(mail._local, "session", None) is None
+
+
+def test_one_message_to_several_gives_the_refused_recipients(
+    smtp_server: SmtpServer, opened: list[int]
+) -> None:
+    smtp_server.refuse_for_good("inconnu@test.fr")
+    together = EmailMessage("Objet", "Corps", None, ["a@test.fr", "Inconnu@test.fr", "b@test.fr"])
+    refused = mail.send_email_to_all(together)
+    assert list(refused) == ["Inconnu@test.fr"]  # as the message names it
+    [(address, (code, _))] = refused["Inconnu@test.fr"].recipients.items()
+    assert code == 550
+    assert [d.recipients for d in smtp_server.delivered] == [("a@test.fr", "b@test.fr")]
+    # A partial refusal is an answer, not a failure: the session stays open.
+    mail.send_email(message("c@test.fr"))
+    assert opened == [smtp_server.port]
+
+
+def test_one_message_refused_for_everyone_raises_with_each_reply(
+    smtp_server: SmtpServer, opened: list[int]
+) -> None:
+    smtp_server.refuse_for_good("x@test.fr")
+    smtp_server.greylist(times=1, at="RCPT")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refusal:
+        mail.send_email_to_all(EmailMessage("Objet", "Corps", None, ["X@test.fr", "y@test.fr"]))
+    codes = {address: code for address, (code, _) in refusal.value.recipients.items()}
+    assert codes == {"X@test.fr": 550, "y@test.fr": 451}
+    assert smtp_server.delivered == []

@@ -154,8 +154,26 @@ def test_running_the_task_again_delivers_nothing_twice(world, smtp_server):
     assert LetterPdf.objects.filter(letter=letter).count() == 1
 
 
-def test_every_try_of_one_email_carries_the_same_message_id(world, smtp_server):
+def test_the_pdf_leaves_in_one_message_to_every_recipient(world, smtp_server):
     letter = issue(awaiting_visa(world), world)
-    row = LetterEmail.objects.get(letter=letter, event_key="pdf", recipient=world.rupn.user.email)
-    [delivered] = [d for d in smtp_server.delivered_to(world.rupn.user.email) if d.attachments]
-    assert delivered.message_id == f"<lettre-{letter.pk}.pdf.{row.pk}@rupn.local>"
+    [delivered] = [d for d in smtp_server.delivered if d.attachments]
+    assert sorted(delivered.recipients) == pdf_recipients(world)
+    # Named after the first recipient's row, the same on every try of that message.
+    first = LetterEmail.objects.filter(letter=letter, event_key="pdf").order_by("recipient")[0]
+    assert delivered.message_id == f"<lettre-{letter.pk}.pdf.{first.pk}@rupn.local>"
+
+
+def test_recipients_refused_together_are_sorted_one_by_one(world, smtp_server):
+    """Every recipient refused at once, one for good and the others for now: the first gets
+    its error and is not tried again, the others get the PDF on the next try, once."""
+    refused = world.establishment.email
+    smtp_server.refuse_for_good(refused)
+    smtp_server.greylist(times=1, at="RCPT")
+    letter = issue(awaiting_visa(world), world)
+
+    others = [a for a in pdf_recipients(world) if a != refused]
+    assert pdf_deliveries(smtp_server) == dict.fromkeys(others, 1)
+    assert smtp_server.rcpt_attempts(refused) == 1
+    rows = {r.recipient: r for r in LetterEmail.objects.filter(letter=letter, event_key="pdf")}
+    assert rows[refused].sent_at is None and "550 5.1.1" in rows[refused].error
+    assert all(rows[a].sent_at is not None and rows[a].error == "" for a in others)
