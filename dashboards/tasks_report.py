@@ -12,12 +12,11 @@ other failure, or the last retry, stays on the report with its message, shown on
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from celery import shared_task
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.db.models import FileField
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from accounts.models import Membership
 from accounts.scopes import scope_for
 from dashboards.models import ACTIVE_REPORT_STATUSES, ReportStatus, SynthesisReport
 from dashboards.selectors_report import perimeter_of, report_file_name
+from rupn.jobs import Superseded, claim_job_run, save_job_progress
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -37,34 +37,21 @@ PERIMETER_CHANGED = (
 )
 
 
-class Superseded(Exception):
-    """Another run of the report took over: this one stops."""
-
-
 def _claim(academie_id: int, report_id: int) -> tuple[SynthesisReport, str] | None:
-    with transaction.atomic():
-        report = (
-            SynthesisReport.objects.select_for_update()
-            .filter(
-                pk=report_id,
-                academie_id=academie_id,
-                status__in=ACTIVE_REPORT_STATUSES,
-            )
-            .first()
-        )
-        if report is None:
-            return None
-        token = uuid.uuid4().hex
-        now = timezone.now()
-        report.status = ReportStatus.RUNNING
-        report.run_token = token
-        report.started_at = report.started_at or now
-        report.progress_at = now
+    def start(report: SynthesisReport) -> list[str]:
         report.progress = 1
         report.step = "Préparation commencée"
-        report.save(
-            update_fields=["status", "run_token", "started_at", "progress_at", "progress", "step"]
-        )
+        return ["progress", "step"]
+
+    token = claim_job_run(
+        SynthesisReport.objects.filter(academie_id=academie_id),
+        pk=report_id,
+        active=ACTIVE_REPORT_STATUSES,
+        running=ReportStatus.RUNNING,
+        prepare=start,
+    )
+    if token is None:
+        return None
     return (
         SynthesisReport.objects.select_related("academie", "school_year", "membership").get(
             pk=report_id
@@ -74,11 +61,14 @@ def _claim(academie_id: int, report_id: int) -> tuple[SynthesisReport, str] | No
 
 
 def _progress(report: SynthesisReport, token: str, percent: int, step: str) -> None:
-    updated = SynthesisReport.objects.filter(
-        pk=report.pk, run_token=token, status=ReportStatus.RUNNING
-    ).update(progress=percent, step=step[:120], progress_at=timezone.now())
-    if not updated:
-        raise Superseded
+    save_job_progress(
+        SynthesisReport.objects.all(),
+        pk=report.pk,
+        token=token,
+        running=ReportStatus.RUNNING,
+        progress=percent,
+        step=step[:120],
+    )
 
 
 def _field(name: str) -> FileField:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-import uuid
 import zipfile
 from typing import Any
 
@@ -42,6 +41,7 @@ from missions.models import (
     PdfJobStatus,
 )
 from missions.selectors_pdf_jobs import zip_file_name
+from rupn.jobs import Superseded, claim_job_run, save_job_progress
 from rupn.tasks import AcademieTask
 
 logger = logging.getLogger(__name__)
@@ -49,10 +49,6 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 10
 FAILURES_KEPT = 20
 GONE = "Lettre introuvable ou plus émise."
-
-
-class Superseded(Exception):
-    """Another run of the job took over (the job was restarted): this one stops."""
 
 
 def _file_field() -> FileField:
@@ -128,46 +124,35 @@ def regenerate_letter_pdf(letter: Letter, job: LetterPdfJob) -> bool:
 
 def _claim(academie_id: int, job_id: int) -> tuple[LetterPdfJob, str] | None:
     """Mark the job running under a new token; None when there is nothing to do."""
-    with transaction.atomic():
-        job = (
-            LetterPdfJob.objects.select_for_update()
-            .filter(
-                pk=job_id,
-                academie_id=academie_id,
-                status__in=[PdfJobStatus.QUEUED, PdfJobStatus.RUNNING],
-            )
-            .first()
-        )
-        if job is None:
-            return None
-        token = uuid.uuid4().hex
-        now = timezone.now()
-        job.status = PdfJobStatus.RUNNING
-        job.run_token = token
-        job.started_at = job.started_at or now
-        job.progress_at = now
-        fields = ["status", "run_token", "started_at", "progress_at"]
-        if job.kind == PdfJobKind.ZIP:  # the archive is rebuilt from the start
-            job.done_count, job.failed_count, job.failures = 0, 0, []
-            fields += ["done_count", "failed_count", "failures"]
-        job.save(update_fields=fields)
-    return (
-        LetterPdfJob.objects.select_related("academie", "school_year").get(pk=job_id),
-        token,
+
+    def start(job: LetterPdfJob) -> list[str]:
+        if job.kind != PdfJobKind.ZIP:
+            return []
+        job.done_count, job.failed_count, job.failures = 0, 0, []  # the archive starts again
+        return ["done_count", "failed_count", "failures"]
+
+    token = claim_job_run(
+        LetterPdfJob.objects.filter(academie_id=academie_id),
+        pk=job_id,
+        active=[PdfJobStatus.QUEUED, PdfJobStatus.RUNNING],
+        running=PdfJobStatus.RUNNING,
+        prepare=start,
     )
+    if token is None:
+        return None
+    return LetterPdfJob.objects.select_related("academie", "school_year").get(pk=job_id), token
 
 
 def _save_progress(job: LetterPdfJob, token: str) -> None:
-    updated = LetterPdfJob.objects.filter(
-        pk=job.pk, run_token=token, status=PdfJobStatus.RUNNING
-    ).update(
+    save_job_progress(
+        LetterPdfJob.objects.all(),
+        pk=job.pk,
+        token=token,
+        running=PdfJobStatus.RUNNING,
         done_count=job.done_count,
         failed_count=job.failed_count,
         failures=job.failures,
-        progress_at=timezone.now(),
     )
-    if not updated:
-        raise Superseded
 
 
 def _letters(job: LetterPdfJob, ids: list[int]) -> dict[int, Letter]:
