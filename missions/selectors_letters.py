@@ -130,6 +130,9 @@ def _siblings(
         )
         .select_related("referent__user")
         .only("pk", "establishment_id", "school_year_id", "referent", "content", "supersedes")
+        # Within an establishment's year the default ordering is by pk: without the joins of
+        # its year and establishment.
+        .order_by("pk")
     ):
         siblings[(other.establishment_id, other.school_year_id)].append(
             (other.referent_id, other.referent.user.formal_name, LetterContent.of(other.content))
