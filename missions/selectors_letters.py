@@ -68,6 +68,21 @@ def get_letter_for(scope: Scope | None, pk: int | str) -> Letter:
         raise Http404("Lettre introuvable.") from exc
 
 
+def get_letter_for_editor(scope: Scope | None, pk: int | str) -> Letter:
+    """`get_letter_for` with only the relations the editor and its autosave use (not the
+    académie, the département nor the amendment, three joins fewer on every autosave)."""
+    try:
+        return (
+            letters_visible_to(scope)
+            .select_related(
+                "establishment", "school_year", "referent__user", "template", "supersedes"
+            )
+            .get(pk=pk)
+        )
+    except (Letter.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Lettre introuvable.") from exc
+
+
 def _sections_with_tasks() -> Prefetch:
     return Prefetch(
         "sections",

@@ -26,7 +26,12 @@ from indemnities.selectors_allocations import allocation_page, referents_of
 from missions.content import LetterContent, sections_of
 from missions.forms_principal import DesignateForm, EditorInput, InviteForm, editor_input
 from missions.models import Letter, LetterTemplate, SectionKind, TemplateSection
-from missions.selectors_letters import coreferents_of, get_letter_for, template_with_parts
+from missions.selectors_letters import (
+    coreferents_of,
+    get_letter_for,
+    get_letter_for_editor,
+    template_with_parts,
+)
 from missions.selectors_principal import establishment_letters
 from missions.services_letters import LetterConflict, letter_create, letter_transition
 from missions.services_referents import (
@@ -360,7 +365,7 @@ def _autosave_answer(letter: Letter) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request_scope(request)
-    letter = get_letter_for(scope, pk)
+    letter = get_letter_for_editor(scope, pk)
     template = template_with_parts(letter.template)
     stored = LetterContent.of(letter.content)
     autosave = request.headers.get("X-Autosave") == "1"
