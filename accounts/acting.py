@@ -25,13 +25,14 @@ ROLE_PRIORITY = [Role.DANE_ADMIN, Role.DANE_COORDINATOR, Role.PRINCIPAL, Role.DE
 
 
 def memberships_of(user: User) -> list[Membership]:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return []
     # A person's memberships span académies: this is the read that chooses the tenant, so it
-    # runs before any académie scope is open.
+    # runs before any académie scope is open. The person is active (just read, above): only
+    # the memberships' own revocation is left to check, without joining the person again.
     with scopes_disabled():
         memberships = list(
-            with_scope_ids(Membership.objects.active().filter(user=user))
+            with_scope_ids(Membership.objects.filter(user=user, revoked_at__isnull=True))
             .select_related("academie", "school_year")
             .order_by("academie__name", "pk")
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
+from django.db import connections
+from django.db.models import CharField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Membership
 from tenancy.roles import Role
@@ -19,36 +21,37 @@ SCOPE_KIND_OF_ROLE = {
 }
 
 
-class _IdList(Aggregate):
-    """The ids of a group as one comma-separated string (GROUP_CONCAT / STRING_AGG)."""
+def _id_list(memberships: QuerySet[Membership], through: Any, column: str) -> RawSQL:
+    """The ids of a membership's `column` in `through`, as one comma-separated string
+    (STRING_AGG / GROUP_CONCAT), by a correlated subquery on the membership row.
 
-    function = "GROUP_CONCAT"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s(%(expressions)s::text, ',')",
-            **extra,
-        )
-
-
-def _id_list(through: Any, column: str) -> Subquery:
-    return Subquery(
-        through.objects.filter(membership_id=OuterRef("pk"))
-        .values("membership_id")
-        .annotate(ids=_IdList(column))
-        .values("ids")[:1]
+    Written as SQL rather than as a `Subquery` of an aggregate: this read runs on every request,
+    and building and compiling two aggregate subqueries cost more processor time (about 1.4 ms)
+    than the rest of the query. Only fixed identifiers go into the text."""
+    connection = connections[memberships.db]
+    quote = connection.ops.quote_name
+    ids = f"{quote(through._meta.db_table)}.{quote(column)}"
+    joined = (
+        f"STRING_AGG(CAST({ids} AS TEXT), ',')"
+        if connection.vendor == "postgresql"
+        else f"GROUP_CONCAT({ids})"
     )
+    table = quote(through._meta.db_table)
+    membership = f"{quote(Membership._meta.db_table)}.{quote('id')}"
+    sql = f"SELECT {joined} FROM {table} WHERE {table}.{quote('membership_id')} = {membership}"  # noqa: S608
+    return RawSQL(sql, (), output_field=CharField())  # noqa: S611 (no value in the text)
 
 
 def with_scope_ids(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
-    """Memberships carrying the ids their scope needs, in the same query as themselves."""
+    """Memberships carrying the ids their scope needs, in the same query as themselves (the
+    memberships must be the query's own table, not a join or a subquery)."""
     return memberships.annotate(
-        scope_departement_ids=_id_list(Membership.departements.through, "departement_id"),
-        scope_establishment_ids=_id_list(Membership.establishments.through, "establishment_id"),
+        scope_departement_ids=_id_list(
+            memberships, Membership.departements.through, "departement_id"
+        ),
+        scope_establishment_ids=_id_list(
+            memberships, Membership.establishments.through, "establishment_id"
+        ),
     )
 
 

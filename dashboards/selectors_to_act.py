@@ -3,8 +3,8 @@
 Each list reads its app through that app's scoped selector (`establishments_visible_to`,
 `letters_visible_to`, `allocations_visible_to`) or, for the surveys, through the scope's own
 establishment filter, so that a coordinator never sees nor reminds outside their
-départements. A constant number of queries whatever the number of rows: one count per list,
-one query for the page's rows, one for the people who must act on them, one for the last
+départements. A constant number of queries whatever the number of rows: one for the counts of
+every list, one for the page's rows, one for the people who must act on them, one for the last
 reminders.
 """
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -152,18 +154,42 @@ class ListCount:
         return str(self.kind.label)
 
 
+def _counts(querysets: Sequence[QuerySet[Any]]) -> list[int]:
+    """The number of rows of each queryset, in one query: `SELECT (SELECT COUNT(*) …), …`.
+
+    Each list's count is its own statement otherwise, and the page shows eight: one round
+    trip, and one statement for the database to plan, instead of eight."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets:
+        try:
+            sql, more = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a `.none()`: nothing to count
+            parts.append("0")
+            continue
+        # Only the compiled statements of the querysets go into the text; values are parameters.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) things)")  # noqa: S608
+        params.extend(more)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return [int(n) for n in row]
+
+
 def to_act_counts(
     scope: Scope | None, filters: ToActFilters, current: ReminderKind
 ) -> list[ListCount]:
-    """Every list with its number of rows: one query each, whatever the data."""
+    """Every list with its number of rows: one query for them all, whatever the data."""
+    kinds = list(ReminderKind)
+    counts = _counts([things_to_act(scope, kind, filters) for kind in kinds])
     return [
         ListCount(
             kind=kind,
-            count=things_to_act(scope, kind, filters).count(),
+            count=count,
             url=url_with_query("dashboards:to_act", **filters.query(liste=kind.value)),
             current=kind == current,
         )
-        for kind in ReminderKind
+        for kind, count in zip(kinds, counts, strict=True)
     ]
 
 

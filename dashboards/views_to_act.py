@@ -52,7 +52,10 @@ def to_act(request: HttpRequest) -> HttpResponse:
     form, school_year = chosen.form, chosen.school_year
     kind = form.kind()
     filters = form.filters(school_year)
-    page = page_of(request, things_to_act(scope, kind, filters))
+    counts = to_act_counts(scope, filters, kind)
+    # The list shown is one of those just counted: its paginator needs no count of its own.
+    shown = next(count.count for count in counts if count.current)
+    page = page_of(request, things_to_act(scope, kind, filters), count=shown)
     job = running_job_of(scope)
     return render(
         request,
@@ -64,7 +67,7 @@ def to_act(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "who_acts": WHO_ACTS[kind],
             "filters": filters,
-            "counts": to_act_counts(scope, filters, kind),
+            "counts": counts,
             "page_obj": page,
             "rows": to_act_rows(scope, kind, list(page.object_list)),
             "reminder_form": ReminderForm(),

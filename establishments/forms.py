@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from dsfr.forms import DsfrBaseForm
 
 from establishments.access import departements_visible_to
@@ -11,7 +13,25 @@ from establishments.models import Departement, EstablishmentType, SchoolYear, Se
 from tenancy.scope import Scope, ScopeKind
 
 
-class SchoolYearChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _ChoicesReadOnce(ModelChoiceIterator):
+    """Lists the field's own queryset, whose rows are then kept for the form's life: Django's
+    iterator reads them again each time the choices are listed, twice for a DSFR select
+    (the page's filters: school years and départements, read four times a page otherwise)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ChoiceOfRowsField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A `ModelChoiceField` whose rows are read once per form however often it is drawn."""
+
+    iterator = _ChoicesReadOnce
+
+
+class SchoolYearChoiceField(ChoiceOfRowsField):
     """A school year select showing `2025-2026`; by default the value is the rentrée year, as in
     the `?annee=2025` query strings of list pages."""
 
@@ -39,7 +59,7 @@ class SchoolYearForm(DsfrBaseForm):
 class ScopedEstablishmentFilterForm(DsfrBaseForm):
     """Filters shared by the pages listing establishments: département, type, school year."""
 
-    departement = forms.ModelChoiceField(
+    departement = ChoiceOfRowsField(
         label="Département", queryset=Departement.objects.none(), required=False, empty_label="Tous"
     )
     type = forms.ChoiceField(
@@ -52,7 +72,7 @@ class ScopedEstablishmentFilterForm(DsfrBaseForm):
         # Only the départements of the acting role: another académie's are neither offered nor
         # accepted.
         departement_field = self.fields["departement"]
-        assert isinstance(departement_field, forms.ModelChoiceField)
+        assert isinstance(departement_field, ChoiceOfRowsField)
         departement_field.queryset = departements_visible_to(scope)
         if not self.has_choice_of_establishments(scope):
             for name in NARROWING_FIELDS:

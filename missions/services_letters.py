@@ -171,6 +171,16 @@ def _locked(letter: Letter) -> Letter:
 def letter_update(*, letter: Letter, content: LetterContent, revision: int, actor: Scope) -> Letter:
     """Save the principal's choices. Refused when the letter is no longer a draft, and when
     someone saved it since `revision` was read (the second save is refused, never merged)."""
+    return letter_update_within(letter=letter, content=content, revision=revision, actor=actor)
+
+
+def letter_update_within(
+    *, letter: Letter, content: LetterContent, revision: int, actor: Scope
+) -> Letter:
+    """`letter_update` inside a transaction its caller holds (`transaction.atomic` already
+    open, and undone whole on an error): without the savepoint, and its two round trips, that
+    a nested atomic block would add to every autosave."""
+    assert transaction.get_connection().in_atomic_block, "letter_update_within needs a transaction"
     locked = _locked(letter)
     _direction_may_edit(actor, locked.establishment)
     if not locked.is_editable:

@@ -32,7 +32,7 @@ from missions.selectors_letters import latest_letters_of, templates_with_parts
 from missions.services_letters import (
     letter_create,
     letter_delete_draft,
-    letter_update,
+    letter_update_within,
 )
 from rupn.formatting import format_euros
 from rupn.tasks import dispatch_on_commit
@@ -371,7 +371,7 @@ def letter_save(
 ) -> Saved:
     """Save the editor's page: the letter's content and, when `amount` is not None and
     differs, the referent's IMP. All or nothing."""
-    saved = letter_update(letter=letter, content=content, revision=revision, actor=actor)
+    saved = letter_update_within(letter=letter, content=content, revision=revision, actor=actor)
     warnings: list[str] = []
     if amount is not None:
         current = (

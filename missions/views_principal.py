@@ -26,7 +26,12 @@ from indemnities.selectors_allocations import allocation_page, referents_of
 from missions.content import LetterContent, sections_of
 from missions.forms_principal import DesignateForm, EditorInput, InviteForm, editor_input
 from missions.models import Letter, LetterTemplate, SectionKind, TemplateSection
-from missions.selectors_letters import get_letter_for, letter_facts, template_with_parts
+from missions.selectors_letters import (
+    coreferents_of,
+    get_letter_for,
+    get_letter_for_editor,
+    template_with_parts,
+)
 from missions.selectors_principal import establishment_letters
 from missions.services_letters import LetterConflict, letter_create, letter_transition
 from missions.services_referents import (
@@ -303,7 +308,6 @@ def _editor(
     scope = request_scope(request)
     page = allocation_page(letter.establishment, letter.school_year, scope=scope)
     amount = _current_amount(letter, page)
-    facts = letter_facts([letter])[letter.pk]
     has_amount = page.rules is not None and page.envelope.amount is not None
     return render(
         request,
@@ -322,7 +326,7 @@ def _editor(
             if amount_raw is not None
             else f"{amount:.2f}".replace(".", ","),
             "coreferents": [
-                (name, [t.label for t in other.tasks]) for name, other in facts.coreferents
+                (name, [t.label for t in other.tasks]) for name, other in coreferents_of(letter)
             ],
             "errors": errors or [],
             "errors_title": errors_title,
@@ -361,7 +365,7 @@ def _autosave_answer(letter: Letter) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def letter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request_scope(request)
-    letter = get_letter_for(scope, pk)
+    letter = get_letter_for_editor(scope, pk)
     template = template_with_parts(letter.template)
     stored = LetterContent.of(letter.content)
     autosave = request.headers.get("X-Autosave") == "1"

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from missions.models import Letter
 from rupn.formatting import format_date
 from surveys.answers import EMPTY, Given, LetterTask, QuestionNode, SurveyStructure, given_errors
 from surveys.models import (
@@ -182,6 +184,20 @@ def _store(
     Answer.objects.bulk_create(rows)
 
 
+@dataclass(frozen=True)
+class ReadBefore:
+    """What the page read of the response just before saving it (`structure`, and the answers
+    `saved` at `revision`), reused under the lock rather than read again when still current:
+    the same survey, and the response still at that revision (every change of its answers
+    raises it, under the same lock). The `letter` in force, read by the page moments before, is
+    no more locked than it would be read here."""
+
+    structure: SurveyStructure
+    revision: int
+    saved: Mapping[str, Given]
+    letter: Letter | None
+
+
 @transaction.atomic
 def response_save_page(
     *,
@@ -191,6 +207,7 @@ def response_save_page(
     given: Mapping[str, Given],
     revision: int,
     now: datetime.datetime | None = None,
+    read: ReadBefore | None = None,
 ) -> SurveyResponse:
     """Save the answers of one page (those of its questions not in `given` are emptied).
 
@@ -204,15 +221,21 @@ def response_save_page(
     _check_not_submitted(response)
     _check_revision(response, revision)
     survey = locked.campaign.survey
-    structure = survey_structure(survey)
+    if read is not None and read.structure.survey.pk != survey.pk:
+        read = None
+    structure = read.structure if read is not None else survey_structure(survey)
     page = structure.page(page_number)
     if page is None:
         raise ValidationError("Cette page n’existe pas dans l’enquête.")
-    merged = dict(given_of(response, structure))
+    current = response.revision if response is not None else 0
+    if read is not None and read.revision == current:
+        merged = dict(read.saved)
+    else:
+        merged = dict(given_of(response, structure))
     for node in page.questions:
         merged[node.key] = given.get(node.key, EMPTY)
     visible = structure.visible_keys(merged)
-    letter = letter_of_invitation(locked)
+    letter = read.letter if read is not None else letter_of_invitation(locked)
     tasks = letter_tasks(letter)
     errors = _errors(page.questions, merged, visible, tasks)
     if errors:

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from missions.models import Letter
 from rupn.formatting import format_date
 from surveys.answers import EMPTY, Given, LetterTask, QuestionNode, SurveyStructure
 from surveys.forms_answer import PageForm
@@ -28,6 +29,7 @@ from surveys.selectors_responses import (
     survey_structure,
 )
 from surveys.services_responses import (
+    ReadBefore,
     ResponseErrors,
     StaleResponseError,
     missing_by_page,
@@ -46,6 +48,7 @@ class Context:
     response: SurveyResponse | None
     structure: SurveyStructure
     saved: dict[str, Given]
+    letter: Letter | None
     tasks: list[LetterTask]
     is_open: bool
 
@@ -90,12 +93,14 @@ def _context(request: HttpRequest, pk: int) -> Context:
     invitation = get_invitation_for(request_scope(request), pk)
     response = response_of(invitation)
     structure = survey_structure(invitation.campaign.survey)
+    letter = letter_of_invitation(invitation)
     return Context(
         invitation=invitation,
         response=response,
         structure=structure,
         saved=given_of(response, structure),
-        tasks=letter_tasks(letter_of_invitation(invitation)),
+        letter=letter,
+        tasks=letter_tasks(letter),
         is_open=campaign_is_open(invitation.campaign),
     )
 
@@ -152,6 +157,12 @@ def answer_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                     page_number=number,
                     given=form.given,
                     revision=form.revision,
+                    read=ReadBefore(
+                        structure=ctx.structure,
+                        revision=ctx.revision,
+                        saved=ctx.saved,
+                        letter=ctx.letter,
+                    ),
                 )
             except StaleResponseError as error:
                 ctx = _context(request, pk)

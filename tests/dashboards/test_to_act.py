@@ -20,7 +20,12 @@ from accounts.scopes import scope_for
 from accounts.tasks import MailAttempts, TemporaryMailError
 from audit.models import AuditEvent
 from dashboards.models import Reminder, ReminderJob, ReminderKind
-from dashboards.selectors_to_act import ToActFilters, recipients_of, things_to_act
+from dashboards.selectors_to_act import (
+    ToActFilters,
+    recipients_of,
+    things_to_act,
+    to_act_counts,
+)
 from dashboards.services_reminders import NOTHING_LEFT, reminder_job_create
 from dashboards.tasks import _send_to_person, send_reminders
 from establishments.models import SchoolYear
@@ -460,6 +465,50 @@ def test_query_count_does_not_grow_with_the_rows(acting, liste) -> None:
         make_establishment(academie=w.academie, departement=w.establishment.departement)
     _open_more_invitations(t)
     assert _query_count(t, liste) == small
+
+
+def _counts_in_one_query(t: ToActWorld, scope: Any, filters: ToActFilters) -> dict[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = to_act_counts(scope, filters, ReminderKind.DRAFT)
+    assert len(queries) == 1
+    return {c.kind.value: c.count for c in counts}
+
+
+def test_every_count_in_one_query_is_each_lists_own_at_two_sizes(acting) -> None:
+    t, _ = acting
+    w = t.world
+    from tests.factories import make_establishment
+
+    for size in ("small", "larger"):
+        for scope, filters in (
+            (t.admin, t.filters()),
+            (scope_for(w.coordinator), t.filters()),
+            (t.admin, t.filters(departement_id=w.establishment.departement_id)),
+            (t.admin, t.filters(establishment_type="lycee")),
+        ):
+            expected = {
+                kind.value: things_to_act(scope, kind, filters).count() for kind in ReminderKind
+            }
+            assert _counts_in_one_query(t, scope, filters) == expected, (size, filters)
+        whole = _counts_in_one_query(t, t.admin, t.filters())
+        assert all(whole[kind] for kind in ("sans-referent", "brouillons", "bilans")), size
+        for n in range(3):
+            letter_for(w, f"taille.{size}.{n}@test.fr", until=LetterStatus.SENT)
+            make_establishment(academie=w.academie, departement=w.establishment.departement)
+        _open_more_invitations(t)
+    # A coordinator's counts never include another département's rows.
+    coordinator = _counts_in_one_query(t, scope_for(w.coordinator), t.filters())
+    assert (
+        coordinator[ReminderKind.NO_REFERENT.value]
+        == things_to_act(
+            t.admin,
+            ReminderKind.NO_REFERENT,
+            t.filters(departement_id=w.establishment.departement_id),
+        ).count()
+    )
 
 
 def _open_more_invitations(t: ToActWorld) -> None:

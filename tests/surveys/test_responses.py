@@ -24,6 +24,7 @@ from surveys.selectors_responses import (
     survey_structure,
 )
 from surveys.services_responses import (
+    ReadBefore,
     ResponseErrors,
     StaleResponseError,
     response_save_page,
@@ -155,6 +156,24 @@ def test_progress_resumes_from_the_server_and_a_stale_page_is_refused(worlds):
     assert reread.response.revision == first.revision
     given = given_of(reread.response, survey_structure(invitation.campaign.survey))
     assert given["pilotage"].options == ("oui",)
+
+
+def test_what_the_page_read_is_reused_only_while_the_response_is_at_its_revision(worlds):
+    poitiers, _ = worlds
+    invitation = invitation_of(open_campaign(poitiers), poitiers.rupn)
+    answers = every_kind_answers()
+    structure = survey_structure(invitation.campaign.survey)
+    first = _save(poitiers, invitation, 2, page_of(answers, PAGE_2), 0)
+    # Read by a page before the save above: its answers (none) are old and read again, so the
+    # second page's answers stay.
+    old = ReadBefore(structure=structure, revision=0, saved={}, letter=None)
+    second = _save(poitiers, invitation, 1, page_of(answers, PAGE_1), first.revision, read=old)
+    saved = given_of(second, structure)
+    assert set(page_of(answers, PAGE_2)) <= set(saved)
+    # Read at the current revision, with the same answers: reused, and the same rows result.
+    current = ReadBefore(structure=structure, revision=second.revision, saved=saved, letter=None)
+    third = _save(poitiers, invitation, 1, page_of(answers, PAGE_1), second.revision, read=current)
+    assert given_of(third, structure) == saved
 
 
 def test_submission_checks_every_page_then_freezes_the_response(worlds):
