@@ -206,11 +206,13 @@ def test_the_sealed_pdf_is_tagged_and_claims_pdfa_3b(world):
     letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
     reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
     root: Any = reader.trailer["/Root"]
-    # Tagged: marked, in French, headings, lists and tables with their header cells.
+    # Tagged: marked, in French, headings, lists (the referent's tasks, the proof page's steps
+    # and signatures) and the signature blocks' table.
     assert bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "fr"
     tags = _structure(reader)
-    assert tags["/H1"] == 2 and tags["/H2"] >= 6 and tags["/L"] >= 1
-    assert tags["/Table"] >= 3 and tags["/TH"] >= 8
+    assert tags["/H1"] == 2 and tags["/H2"] >= 6
+    assert tags["/L"] >= 4 and tags["/LI"] >= 16
+    assert tags["/Table"] == 1 and tags["/TD"] == 3
     # PDF/A-3b claimed in the XMP metadata the seal keeps, sRGB output intent, file identifier.
     xmp = reader.xmp_metadata
     assert xmp is not None
@@ -243,10 +245,32 @@ def test_the_pdf_lists_the_co_referents_and_numbers_its_pages(world):
     pdf = LetterPdf.objects.get(letter=letter).file.read()
     text = _text(pdf)
     assert "Répartition des missions entre les référents" in text and "Nadia Benali" in text
+    tags = _structure(pypdf.PdfReader(io.BytesIO(pdf)))
+    assert tags["/Table"] == 2 and tags["/TH"] == 2  # the co-referents' table has its header
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     for number in range(1, pages + 1):
         assert f"page {number} / {pages}" in text
     assert text.count(letter.reference) >= pages  # the footer's reference on every page
+
+
+def test_the_proof_page_lists_each_step_and_each_signature_with_what_it_covered(world):
+    from missions.models import LetterSignature
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
+    proof = reader.pages[-1].extract_text().replace(NNBSP, " ").replace("\u00a0", " ")
+    assert proof.startswith("Dossier de preuve")
+    for step in ("Lettre préparée", "Lettre envoyée au référent", "Signature du référent"):
+        assert step in proof
+    assert "Visa du délégué académique au numérique ; la lettre est émise" in proof
+    signatures = LetterSignature.objects.filter(letter=letter, voided_at__isnull=True)
+    assert signatures.count() == 3
+    lines = proof.splitlines()
+    for signature in signatures:
+        # Each SHA-256 whole on its line, after what it is, as it is copied to be checked.
+        assert f"SHA-256 du contenu couvert : {signature.content_sha256}" in lines
+    assert proof.count("adresse IP 192.0.2.x") == 3 and "192.0.2.10" not in proof
+    assert proof.count("identité confirmée par") == 3
 
 
 def test_writing_each_object_once_changes_no_byte(world):
