@@ -273,6 +273,38 @@ def test_the_proof_page_lists_each_step_and_each_signature_with_what_it_covered(
     assert proof.count("identité confirmée par") == 3
 
 
+def test_the_signature_blocks_stay_within_the_text_width(world):
+    """Three equal blocks across the text, not wider than it (each a third plus its padding and
+    border ran into the right margin)."""
+    from django.template.loader import render_to_string
+
+    from missions import pdf as letter_pdf
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    html = render_to_string("missions/pdf/letter.html", letter_pdf.letter_context(letter))
+    document = letter_pdf._LetterHTML(
+        string=html, base_url=str(letter_pdf.STYLESHEET.parent)
+    ).render(stylesheets=[letter_pdf._stylesheet()], font_config=letter_pdf._font_config())
+
+    def descendants(box: Any) -> Any:
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from descendants(child)
+
+    cells: dict[int, float] = {}  # by element: the table's wrapper box holds its box
+    for page in document.pages:
+        root = page._page_box.children[0]  # the html element's box
+        right = root.content_box_x() + root.width
+        for table in descendants(root):
+            if table.element_tag == "table" and table.element.get("class") == "blocs":
+                for cell in descendants(table):
+                    if cell.element_tag == "td" and cell.element is not table.element:
+                        assert cell.position_x + cell.margin_width() <= right + 0.01
+                        cells[id(cell.element)] = cell.margin_width()
+    widths = list(cells.values())
+    assert len(widths) == 3 and max(widths) - min(widths) < 0.01
+
+
 def test_writing_each_object_once_changes_no_byte(world, monkeypatch):
     """The writer's shortcut (`_serialise_once`) gives WeasyPrint's own file, byte for byte, when
     pydyf compresses at the same level (`ZLIB_LEVEL`)."""
