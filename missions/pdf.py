@@ -6,8 +6,9 @@ the audit log, the SHA-256 each signature covered, the IP addresses shortened.
 
 The fonts and the compiled stylesheets are loaded once per process and reused by every render;
 the user-agent stylesheet holds only the rules of the letter's elements (`ua.css`). The layout
-is kept cheap (see `letter.css`): fixed-width tables, no floats, the QR code a small raster
-image embedded once and drawn on every page. The file is tagged and PDF/A-3b
+is kept cheap (see `letter.css`): fixed-width tables, no floats, the proof page as lists, no
+automatic hyphenation, the list bullets inside their line, no white space between tags, the QR
+code a small raster image embedded once and drawn on every page. The file is tagged and PDF/A-3b
 (`PDF_OPTIONS`); its objects are serialised once (`_serialise_once`) although the PDF/A file
 identifier hashes them all before they are written, its streams compressed at deflate's fastest
 level.
