@@ -7,8 +7,9 @@ authority every académie's certificate comes from, the only trust root of the c
 `manage.py seal_demo_ca` writes a demonstration CA and one certificate per académie.
 
 Loading a key is most of the cost of a seal: the signer is kept per process and per académie
-(and reloaded when its file changes), with its signed signing-certificate attribute encoded once. A renewed certificate installed in the admin keeps the
-old one, retired: letters it sealed still pass as the académie's.
+(and reloaded when its file changes), its signed signing-certificate attribute encoded once. A
+renewed certificate installed in the admin keeps the old one, retired: letters it sealed still
+pass as the académie's.
 
 The check (`verify_pdf`) reads the letter's reference in the PDF's metadata (`/Subject`, or
 `/Keywords`), where the renderer writes « Lettre de mission LM-… »; it passes only for a file
