@@ -7,8 +7,9 @@ authority every académie's certificate comes from, the only trust root of the c
 `manage.py seal_demo_ca` writes a demonstration CA and one certificate per académie.
 
 Loading a key is most of the cost of a seal: the signer is kept per process and per académie
-(and reloaded when its file changes). A renewed certificate installed in the admin keeps the
-old one, retired: letters it sealed still pass as the académie's.
+(and reloaded when its file changes), its signed signing-certificate attribute encoded once. A
+renewed certificate installed in the admin keeps the old one, retired: letters it sealed still
+pass as the académie's.
 
 The check (`verify_pdf`) reads the letter's reference in the PDF's metadata (`/Subject`, or
 `/Keywords`), where the renderer writes « Lettre de mission LM-… »; it passes only for a file
@@ -28,13 +29,14 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
 
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
+from pyhanko.sign import attributes, signers
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
 from pyhanko.sign.signers import constants as pdf_constants
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -142,6 +144,41 @@ def _installed_certificate(academie: Academie) -> Any:
     )
 
 
+class _SigningCertificate(attributes.CMSAttributeProvider):
+    """The signed signing-certificate-v2 attribute (the seal's certificate by its SHA-256), the
+    same in every seal of a signer: encoded once, read back for each seal. Built from the
+    certificate each time, asn1crypto converts it to the attribute's type through its native
+    form: half of the seal's time."""
+
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, certificate: asn1_x509.Certificate) -> None:
+        self._der: bytes = as_signing_certificate_v2(certificate).dump()
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return tsp.SigningCertificateV2.load(self._der)
+
+
+class _SealAttributes(attributes.SignedAttributeProviderSpec):
+    """The signed attributes of a PAdES seal without timestamp nor CAdES attributes, as pyHanko's
+    own specification gives them (`CAdESSignedAttributeProviderSpec`: the signing certificate,
+    no signing time, which PAdES forbids), besides the content type and digest it adds."""
+
+    def __init__(self, certificate: asn1_x509.Certificate) -> None:
+        self._certificate = _SigningCertificate(certificate)
+
+    def signed_attr_providers(
+        self, data_digest: bytes, digest_algorithm: str
+    ) -> list[attributes.CMSAttributeProvider]:
+        return [self._certificate]
+
+
+def _prepared(signer: signers.SimpleSigner) -> signers.SimpleSigner:
+    """The loaded signer, with its signed attributes encoded once (`_SealAttributes`)."""
+    signer.signed_attr_prov_spec = _SealAttributes(signer.signing_cert)
+    return signer
+
+
 def signer_for(academie: Academie) -> signers.SimpleSigner:
     """The académie's signer: its certificate installed through the admin, else its file in
     RUPN_SEAL_DIR; loaded once per process (and again when either changes)."""
@@ -155,10 +192,12 @@ def signer_for(academie: Academie) -> signers.SimpleSigner:
                 from missions.seal_store import decrypt_passphrase
 
                 try:
-                    signer = signers.SimpleSigner.load_pkcs12_data(
-                        bytes(installed.pkcs12),
-                        other_certs=[ca],
-                        passphrase=decrypt_passphrase(installed.passphrase_encrypted) or None,
+                    signer = _prepared(
+                        signers.SimpleSigner.load_pkcs12_data(
+                            bytes(installed.pkcs12),
+                            other_certs=[ca],
+                            passphrase=decrypt_passphrase(installed.passphrase_encrypted) or None,
+                        )
                     )
                 except ValueError as exc:
                     raise SealNotConfigured(
@@ -180,8 +219,10 @@ def _file_signer(code: str) -> signers.SimpleSigner:
         signer = _signers.get(key)
         if signer is None:
             try:
-                signer = signers.SimpleSigner.load_pkcs12_data(
-                    path.read_bytes(), other_certs=[ca], passphrase=passphrase()
+                signer = _prepared(
+                    signers.SimpleSigner.load_pkcs12_data(
+                        path.read_bytes(), other_certs=[ca], passphrase=passphrase()
+                    )
                 )
             except ValueError as exc:
                 raise SealNotConfigured(

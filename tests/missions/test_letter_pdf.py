@@ -210,11 +210,13 @@ def test_the_sealed_pdf_is_tagged_and_claims_pdfa_3b(world):
     letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
     reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
     root: Any = reader.trailer["/Root"]
-    # Tagged: marked, in French, headings, lists and tables with their header cells.
+    # Tagged: marked, in French, headings, lists (the referent's tasks, the proof page's steps
+    # and signatures) and the signature blocks' table.
     assert bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "fr"
     tags = _structure(reader)
-    assert tags["/H1"] == 2 and tags["/H2"] >= 6 and tags["/L"] >= 1
-    assert tags["/Table"] >= 3 and tags["/TH"] >= 8
+    assert tags["/H1"] == 2 and tags["/H2"] >= 6
+    assert tags["/L"] >= 4 and tags["/LI"] >= 16
+    assert tags["/Table"] == 1 and tags["/TD"] == 3
     # PDF/A-3b claimed in the XMP metadata the seal keeps, sRGB output intent, file identifier.
     xmp = reader.xmp_metadata
     assert xmp is not None
@@ -247,19 +249,80 @@ def test_the_pdf_lists_the_co_referents_and_numbers_its_pages(world):
     pdf = LetterPdf.objects.get(letter=letter).file.read()
     text = _text(pdf)
     assert "Répartition des missions entre les référents" in text and "Nadia Benali" in text
+    tags = _structure(pypdf.PdfReader(io.BytesIO(pdf)))
+    assert tags["/Table"] == 2 and tags["/TH"] == 2  # the co-referents' table has its header
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     for number in range(1, pages + 1):
         assert f"page {number} / {pages}" in text
     assert text.count(letter.reference) >= pages  # the footer's reference on every page
 
 
-def test_writing_each_object_once_changes_no_byte(world):
-    """The writer's shortcut (`_serialise_once`) gives WeasyPrint's own file, byte for byte."""
+def test_the_proof_page_lists_each_step_and_each_signature_with_what_it_covered(world):
+    from missions.models import LetterSignature
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
+    proof = reader.pages[-1].extract_text().replace(NNBSP, " ").replace("\u00a0", " ")
+    assert proof.startswith("Dossier de preuve")
+    for step in ("Lettre préparée", "Lettre envoyée au référent", "Signature du référent"):
+        assert step in proof
+    assert "Visa du délégué académique au numérique ; la lettre est émise" in proof
+    signatures = LetterSignature.objects.filter(letter=letter, voided_at__isnull=True)
+    assert signatures.count() == 3
+    lines = proof.splitlines()
+    for signature in signatures:
+        # Each SHA-256 whole on its line, after what it is, as it is copied to be checked.
+        assert f"SHA-256 du contenu couvert : {signature.content_sha256}" in lines
+    assert proof.count("adresse IP 192.0.2.x") == 3 and "192.0.2.10" not in proof
+    assert proof.count("identité confirmée par") == 3
+
+
+def test_the_signature_blocks_stay_within_the_text_width(world):
+    """Three equal blocks across the text, not wider than it (each a third plus its padding and
+    border ran into the right margin)."""
+    from django.template.loader import render_to_string
+
+    from missions import pdf as letter_pdf
+
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    html = render_to_string("missions/pdf/letter.html", letter_pdf.letter_context(letter))
+    document = letter_pdf._LetterHTML(
+        string=html, base_url=str(letter_pdf.STYLESHEET.parent)
+    ).render(stylesheets=[letter_pdf._stylesheet()], font_config=letter_pdf._font_config())
+
+    def descendants(box: Any) -> Any:
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from descendants(child)
+
+    cells: dict[int, float] = {}  # by element: the table's wrapper box holds its box
+    for page in document.pages:
+        root = page._page_box.children[0]  # the html element's box
+        right = root.content_box_x() + root.width
+        for table in descendants(root):
+            if table.element_tag == "table" and table.element.get("class") == "blocs":
+                for cell in descendants(table):
+                    if cell.element_tag == "td" and cell.element is not table.element:
+                        assert cell.position_x + cell.margin_width() <= right + 0.01
+                        cells[id(cell.element)] = cell.margin_width()
+    widths = list(cells.values())
+    assert len(widths) == 3 and max(widths) - min(widths) < 0.01
+
+
+def test_writing_each_object_once_changes_no_byte(world, monkeypatch):
+    """The writer's shortcut (`_serialise_once`) gives WeasyPrint's own file, byte for byte, when
+    pydyf compresses at the same level (`ZLIB_LEVEL`)."""
+    import zlib
+
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
     from missions import pdf as letter_pdf
 
+    compressor = zlib.compressobj
+    monkeypatch.setattr(
+        zlib, "compressobj", lambda level=9: compressor(level=letter_pdf.ZLIB_LEVEL)
+    )
     letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
     html = render_to_string("missions/pdf/letter.html", letter_pdf.letter_context(letter))
     document = HTML(string=html, base_url=str(letter_pdf.STYLESHEET.parent)).render(

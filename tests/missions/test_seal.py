@@ -56,6 +56,26 @@ def test_the_seal_is_pades_with_the_reason_and_the_place(issued):
     assert subject["organization_name"] == "Ministère de l’Éducation nationale"
 
 
+def test_the_seal_signs_what_pades_asks_and_names_its_certificate_each_time(issued):
+    """The signed attributes are the ones pyHanko gives a PAdES seal (content type, digest,
+    signing certificate; no signing time), the certificate's attribute encoded once per signer
+    and the same in every seal."""
+    import hashlib
+
+    attributes = []
+    for _ in range(2):
+        reader = PdfFileReader(io.BytesIO(_sealed(issued)))
+        (signature,) = reader.embedded_regular_signatures
+        signed = signature.signer_info["signed_attrs"]
+        attributes.append({a["type"].native: a["values"][0] for a in signed})
+    first, second = attributes
+    assert set(first) == {"content_type", "message_digest", "signing_certificate_v2"}
+    certificate = first["signing_certificate_v2"]["certs"][0]
+    assert certificate["cert_hash"].native == hashlib.sha256(signature.signer_cert.dump()).digest()
+    assert first["signing_certificate_v2"].dump() == second["signing_certificate_v2"].dump()
+    assert first["message_digest"].native != b""
+
+
 def test_the_reference_alone_in_the_subject_or_in_the_keywords_is_read(issued):
     for subject in (issued.reference, f"RUPN, {issued.reference}"):
         pdf = letter_pdf(issued.reference, subject=subject)
