@@ -22,6 +22,7 @@ from dashboards.services_report import report_is_restartable, report_request, re
 from establishments.forms import SchoolYearForm, year_filter
 from establishments.models import Academie
 from rupn.links import url_with_query
+from rupn.progress import job_progress_response
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 
@@ -106,7 +107,10 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DANE)
 def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(progress_of(get_report_for(request_scope(request), pk)))
+    report = get_report_for(request_scope(request), pk)
+    return job_progress_response(
+        request, progress_of(report), status_template="dashboards/report/_status.html"
+    )
 
 
 @role_required(*DANE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from dashboards.services_reminders import reminder_job_create
 from establishments.forms import year_filter
 from rupn.links import url_with_query
 from rupn.pagination import page_of
+from rupn.progress import job_progress_response
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 
@@ -126,7 +127,9 @@ def reminder_job(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Relance introuvable.")
     progress = _progress(job)
     if request.GET.get("format") == "json":
-        return JsonResponse(progress)
+        return job_progress_response(
+            request, progress, status_template="dashboards/to_act/_progress_status.html"
+        )
     kind = ReminderKind(job.kind)
     return render(
         request,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -32,6 +32,7 @@ from missions.services_visa import visa_batch_create
 from missions.workflow import status_label
 from rupn.links import url_with_query
 from rupn.pagination import page_of
+from rupn.progress import job_progress_response
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 from tenancy.scope import Scope
@@ -231,7 +232,9 @@ def visa_batch(request: HttpRequest, pk: int) -> HttpResponse:
         "finished": batch.finished_at is not None,
     }
     if request.GET.get("format") == "json":
-        return JsonResponse(progress)
+        return job_progress_response(
+            request, progress, status_template="missions/_visa_status.html"
+        )
     return render(
         request,
         "missions/visa_batch.html",

@@ -25,6 +25,7 @@ from missions.selectors_pdf_jobs import (
 )
 from missions.services_pdf_jobs import job_is_restartable, pdf_job_restart, pdf_job_start
 from rupn.links import url_with_query
+from rupn.progress import job_progress_response
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 from tenancy.scope import Scope
@@ -151,7 +152,12 @@ def pdf_job_start_view(request: HttpRequest) -> HttpResponse:
 @role_required(Role.DANE_ADMIN)
 def pdf_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = get_pdf_job_for(request_scope(request), pk)
-    return JsonResponse(progress_of(job))
+    return job_progress_response(
+        request,
+        progress_of(job),
+        status_template="missions/_pdf_job_status.html",
+        bar=(job.done_count, max(job.total, 1)),
+    )
 
 
 @role_required(Role.DANE_ADMIN)

@@ -62,6 +62,7 @@ def test_the_dane_admin_requests_watches_and_downloads(rw, django_capture_on_com
     assert report.perimeter == "" and report.created_by == rw.world.dane_admin.user
     progress = client.get(reverse("dashboards:report_progress", args=[report.pk])).json()
     assert progress["finished"] and progress["percent"] == 100
+    assert "100&nbsp;%" in progress["status_html"] and "Synthèse prête" in progress["status_html"]
     label = rw.year.label.replace("–", "-").replace(" ", "")
     listing = client.get(reverse("dashboards:reports"), {"annee": year}).content.decode()
     assert f"synthese-rupn-{label}-poitiers.pdf" in listing

@@ -393,6 +393,10 @@ def test_sending_from_the_page_shows_the_progress(
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboards:reminder_job", args=[job.pk])
     progress = client.get(response["Location"], {"format": "json"}).json()
+    # The sentence the page's script shows, written by the page's own template.
+    status = progress.pop("status_html")
+    assert "1 / 1 personne relancée" in status and "Relance terminée." in status
+    assert (progress.pop("bar_value"), progress.pop("bar_max")) == (100, 100)
     assert progress == {
         "total": 1,
         "done": 1,

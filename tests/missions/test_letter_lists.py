@@ -244,6 +244,9 @@ def test_visa_of_the_ticked_letters(visa_world, django_capture_on_commit_callbac
     assert "Toutes les lettres ont été visées" in page
     assert 'http-equiv="refresh"' not in page
     progress = client.get(response["Location"], {"format": "json"}).json()
+    status = progress.pop("status_html")
+    assert "2 / 2 lettres visées" in status and "Visa terminé." in status
+    assert (progress.pop("bar_value"), progress.pop("bar_max")) == (100, 100)
     assert progress == {
         "total": 2,
         "done": 2,
@@ -379,7 +382,7 @@ def test_an_unfinished_batch_refreshes(visa_world):
     )
     assert "0 / 2 lettres visées" in html
     assert 'http-equiv="refresh"' in html
-    assert "js/visa_batch.js" in html
+    assert "js/job_progress.js" in html
     assert f"/missions/lettres/visa/{batch.pk}/?format=json" in html
 
 

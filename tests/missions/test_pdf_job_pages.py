@@ -112,6 +112,8 @@ def test_starting_a_zip_runs_it_and_offers_the_archive(world):
     assert len(zipfile.ZipFile(io.BytesIO(content)).namelist()) == 2
 
     progress = client.get(reverse("missions:pdf_job_progress", args=[job.pk])).json()
+    assert "2 / 2 lettres" in progress.pop("status_html")
+    assert (progress.pop("bar_value"), progress.pop("bar_max")) == (2, 2)  # letters, not percent
     assert progress == {
         "status": "done",
         "status_label": "Terminée",
@@ -134,11 +136,12 @@ def test_a_running_job_shows_its_progress_bar(world, held):
     assert f'id="progression-{job.pk}"' in html and 'max="3" value="1"' in html
     assert 'aria-live="polite"' in html and "1 / 3 lettres" in html
     assert f'data-json-url="{reverse("missions:pdf_job_progress", args=[job.pk])}"' in html
-    assert "js/pdf_jobs.js" in html
+    assert "js/job_progress.js" in html
     assert "Actualiser la progression" in html  # without JavaScript
     assert "Relancer" not in html  # it moves
     progress = client.get(reverse("missions:pdf_job_progress", args=[job.pk])).json()
     assert progress["done"] == 1 and progress["finished"] is False and progress["percent"] == 33
+    assert "1 / 3 lettres" in progress["status_html"] and "En cours…" in progress["status_html"]
 
     # A second regeneration is refused with the reason, nothing created.
     refused = client.post(START, form(world, action="regenerate"))
