@@ -90,3 +90,15 @@ def form_of(html: str, marker: tuple[str, str], *, fill: bool = True) -> FormFie
     if not parser.done:
         raise ValueError(f"pas de formulaire [{marker}] dans la page")
     return parser
+
+
+def autosave_fields(form: FormFields, edits: int) -> list[tuple[str, str]]:
+    """The letter editor's fields as its autosave posts them, each free text changed (edit
+    number `edits`) so that every save writes something."""
+    fields = [
+        (n, f"Précisions, version {edits}" if n.startswith("texte_") else v)
+        for n, v in form.fields
+        if n != "action"
+    ]
+    fields.append(("action", "enregistrer"))
+    return fields

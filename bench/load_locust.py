@@ -24,7 +24,7 @@ from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 
-from bench.load_forms import FormFields, form_of
+from bench.load_forms import FormFields, autosave_fields, form_of
 
 ACCOUNTS: dict[str, Any] = json.loads(open(os.environ["RUPN_LOAD_ACCOUNTS"]).read())
 TIMINGS_PATH = os.environ["RUPN_LOAD_TIMINGS"]
@@ -117,12 +117,7 @@ class Principal(Account):
             self.open()
             return
         self.edits += 1
-        fields = [
-            (n, f"Précisions, version {self.edits}" if n.startswith("texte_") else v)
-            for n, v in self.form.fields
-            if n != "action"
-        ]
-        fields.append(("action", "enregistrer"))
+        fields = autosave_fields(self.form, self.edits)
         headers = {**FORM_CONTENT, "X-Autosave": "1", "Accept": "application/json"}
         with self.client.post(
             self.url,

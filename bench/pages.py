@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench.load import prepare  # noqa: E402  (sets Django up with the load test's settings)
-from bench.load_forms import form_of  # noqa: E402
+from bench.load_forms import autosave_fields, form_of  # noqa: E402
 from tenancy.guard import scopes_disabled  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
@@ -78,12 +78,7 @@ class Pages:
 
     def autosave(self) -> Any:
         self.edits += 1
-        fields = [
-            (n, f"Précisions, version {self.edits}" if n.startswith("texte_") else v)
-            for n, v in self.form.fields
-            if n != "action"
-        ]
-        fields.append(("action", "enregistrer"))
+        fields = autosave_fields(self.form, self.edits)
         r = self.principal.post(
             self.form.action or f"/missions/lettres/{self.letter}/modifier/",
             data=urlencode(fields),
