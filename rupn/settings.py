@@ -99,6 +99,7 @@ TEMPLATES = [
             "libraries": {
                 "links": "rupn.templatetags_links",
                 "french": "rupn.templatetags_french",
+                "frame": "rupn.templatetags_frame",
             },
         },
     },
