@@ -7,8 +7,10 @@ and dashboards stay fast at the scale of an académie (up to ~1 000 establishmen
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+
+from django.db.models import Subquery
 
 from establishments.models import (
     CATEGORY_OF_TYPE,
@@ -128,3 +130,54 @@ def envelopes_for(
         )
         for e in establishment_list
     }
+
+
+def envelope_with_rules(
+    establishment: Establishment, school_year: SchoolYear, *, with_multiples: bool = False
+) -> tuple[ImpRuleSet | None, Envelope]:
+    """One establishment's envelope and the year's rule set (its bands prefetched, and its
+    multiples when asked), as `rule_set_for` and `envelopes_for` give them: the pupil count and
+    the override ride on the rule set's row, two queries fewer on every page that shows one
+    establishment's envelope (the letter editor and its autosave)."""
+    pupils = PupilCount.objects.filter(
+        establishment_id=establishment.pk, school_year=school_year
+    ).order_by()
+    overrides = EnvelopeOverride.objects.filter(
+        establishment_id=establishment.pk, school_year=school_year
+    ).order_by()
+    lookups = ["bands", "multiples"] if with_multiples else ["bands"]
+    rule_set = (
+        ImpRuleSet.objects.filter(academie_id=establishment.academie_id, school_year=school_year)
+        .annotate(
+            # One row at most of each (one pupil count and one override per year).
+            envelope_pupils=Subquery(pupils.values("pupils")[:1]),
+            envelope_override=Subquery(overrides.values("amount")[:1]),
+            envelope_justification=Subquery(overrides.values("justification")[:1]),
+        )
+        .prefetch_related(*lookups)
+        .first()
+    )
+    if rule_set is None:
+        # No rules for the year: the envelope is the override's, if any.
+        envelope = envelopes_for(
+            academie_id=establishment.academie_id,
+            school_year=school_year,
+            establishments=[establishment],
+            bands=[],
+        )[establishment.pk]
+        return None, envelope
+    override = rule_set.envelope_override  # type: ignore[attr-defined]
+    envelope = compute_envelope(
+        establishment_id=establishment.pk,
+        establishment_type=establishment.type,
+        pupils=rule_set.envelope_pupils,  # type: ignore[attr-defined]
+        rule_set=rule_set,
+        bands=list(rule_set.bands.all()),
+    )
+    if override is not None:
+        envelope = replace(
+            envelope,
+            override_amount=override,
+            override_justification=rule_set.envelope_justification or "",  # type: ignore[attr-defined]
+        )
+    return rule_set, envelope

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from accounts.models import Membership, Role
 from establishments.models import Establishment, SchoolYear
 from indemnities.access import allocations_visible_to
-from indemnities.envelopes import Envelope, envelopes_for, rule_set_for
+from indemnities.envelopes import Envelope, envelope_with_rules
 from indemnities.models import (
     Allocation,
     ImpRuleSet,
@@ -82,13 +82,7 @@ def allocation_page(
 ) -> AllocationPage:
     """The establishment's referents and allocations for the year, as `scope` may see them: a
     referent sees their own line only, never a colleague's amount."""
-    rule_set = rule_set_for(establishment.academie_id, school_year)
-    envelope = envelopes_for(
-        academie_id=establishment.academie_id,
-        school_year=school_year,
-        establishments=[establishment],
-        rule_set=rule_set,
-    )[establishment.pk]
+    rule_set, envelope = envelope_with_rules(establishment, school_year, with_multiples=True)
     allocations = list(
         allocations_of(establishment, school_year).filter(scope.own_rows_q("referent__user_id"))
     )

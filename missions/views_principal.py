@@ -21,7 +21,7 @@ from accounts.models import Membership, Role, User
 from establishments.access import get_establishment_for
 from establishments.models import Establishment, SchoolYear
 from indemnities.access import get_school_year
-from indemnities.envelopes import envelopes_for, rule_set_for
+from indemnities.envelopes import envelope_with_rules
 from indemnities.selectors_allocations import allocation_page, referents_of
 from missions.content import LetterContent, sections_of
 from missions.forms_principal import DesignateForm, EditorInput, InviteForm, editor_input
@@ -339,17 +339,8 @@ def _has_amount(letter: Letter) -> bool:
     """Whether the editor shows the amount field: the year has IMP rules and the
     establishment an envelope (as `allocation_page(...).rules` and `.envelope.amount` say,
     without reading the allocations and referents an autosave does not need)."""
-    academie_id = letter.establishment.academie_id
-    rule_set = rule_set_for(academie_id, letter.school_year)
-    if rule_set is None:
-        return False
-    envelope = envelopes_for(
-        academie_id=academie_id,
-        school_year=letter.school_year,
-        establishments=[letter.establishment],
-        rule_set=rule_set,
-    )[letter.establishment_id]
-    return envelope.amount is not None
+    rule_set, envelope = envelope_with_rules(letter.establishment, letter.school_year)
+    return rule_set is not None and envelope.amount is not None
 
 
 def _autosave_answer(letter: Letter) -> JsonResponse:

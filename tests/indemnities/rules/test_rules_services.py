@@ -12,7 +12,7 @@ from establishments.models import EstablishmentType as T
 from establishments.models import PupilCount, SchoolYear
 from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
 from indemnities.demo_rules import load_demo_rules
-from indemnities.envelopes import envelopes_for
+from indemnities.envelopes import envelope_with_rules, envelopes_for, rule_set_for
 from indemnities.models import (
     Allocation,
     EnvelopeBand,
@@ -43,11 +43,16 @@ D = Decimal
 
 
 def envelope_of(establishment, school_year):
-    return envelopes_for(
+    envelope = envelopes_for(
         academie_id=establishment.academie_id,
         school_year=school_year,
         establishments=[establishment],
     )[establishment.pk]
+    # The one-establishment read of the editor gives the same envelope and rule set.
+    rule_set, alone = envelope_with_rules(establishment, school_year, with_multiples=True)
+    assert alone == envelope
+    assert rule_set == rule_set_for(establishment.academie_id, school_year)
+    return envelope
 
 
 POITIERS_CASES = [
@@ -198,6 +203,13 @@ def test_no_band_is_flagged(poitiers, year):
     envelope = envelope_of(lycee, year)
     assert envelope.amount is None
     assert "Aucune tranche" in envelope.problem
+
+
+def test_a_year_without_rules_has_no_envelope(poitiers, year):
+    college = establishment_with(poitiers.academie, T.COLLEGE, 150, year)
+    envelope = envelope_of(college, year)
+    assert envelope.amount is None
+    assert envelope_with_rules(college, year) == (None, envelope)
 
 
 def test_override_is_used_and_keeps_its_justification(ruled, year):
