@@ -1,10 +1,10 @@
 """`{% load frame %}`: the parts of the site's frame (`base.html`) that are the same on every
 page, rendered once per process instead of on every request.
 
-The DSFR's stylesheets, favicon and scripts depend only on the settings, and the main menu
-only on the acting role and on which of its items the current path falls under: the menu's
-markup stays in `includes/nav.html`, rendered once per role and set of current items, and
-the rules saying which item a path falls under are here, in `CURRENT`.
+The DSFR's stylesheets, favicon and scripts and the frame's links depend only on the
+settings, and the main menu only on the acting role and on which of its items the current path
+falls under: the menu's markup stays in `includes/nav.html`, rendered once per role and set of
+current items, and the rules saying which item a path falls under are here, in `CURRENT`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.template import Context, Template
 from django.template.loader import get_template
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -62,6 +63,18 @@ def nav_menu(context: Context) -> SafeString:
     return _menu(str(acting.role), current)
 
 
+@lru_cache(maxsize=64)
+def _reversed(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+@register.simple_tag
+def frame_url(name: str) -> str:
+    """`{% url name %}` for the frame's links, which take no arguments: reversed once per
+    name (and script prefix, which the URLs start with) rather than on every page."""
+    return _reversed(name, get_script_prefix())
+
+
 @cache
 def _dsfr(tag: str) -> SafeString:
     return Template(f"{{% load dsfr_tags %}}{{% {tag} %}}").render(Context())
@@ -86,6 +99,7 @@ def _forget(**kwargs: Any) -> None:
     # Tests override the URLconf or the static files' settings: what was rendered with the
     # old ones is stale.
     _menu.cache_clear()
+    _reversed.cache_clear()
     _dsfr.cache_clear()
 
 
