@@ -74,6 +74,9 @@ class QuestionField:
         return [
             {
                 "option": o,
+                # Read in the templates' loops: a dict key costs less than a model's attribute.
+                "key": o.key,
+                "label": o.label,
                 "id": f"{self.id}-{o.key}",
                 "checked": o.key in self.given.options,
             }
@@ -94,6 +97,8 @@ class QuestionField:
                 "cells": [
                     {
                         "option": o,
+                        "key": o.key,
+                        "label": o.label,
                         "id": f"{self.id}-{row.key}-{o.key}",
                         "checked": self.given.cells.get(row.key) == o.key,
                     }
@@ -119,6 +124,8 @@ class QuestionField:
                     "statuses": [
                         {
                             "option": o,
+                            "key": o.key,
+                            "label": o.label,
                             "id": f"{self.id}-{n}-{o.key}",
                             "checked": answer.status == o.key,
                         }
