@@ -283,6 +283,21 @@ def test_autosave_answers_json_and_409_on_conflict(ready):
     assert LetterContent.of(letter.content).texts[3] == "Premier jet."
 
 
+def test_a_revision_past_a_thousand_is_written_without_a_thousands_separator(ready):
+    letter = draft_letter(ready)
+    Letter.objects.filter(pk=letter.pk).update(revision=1234)
+    client = client_acting_as(ready.principal)
+    url = reverse("missions:letter_edit", args=[letter.pk])
+    page = client.get(url).content.decode()
+    assert 'name="revision" value="1234"' in page and 'data-revision="1234"' in page
+    letter.refresh_from_db()
+    response = client.post(
+        url, _form(letter, montant="1250,00", texte_3="Premier jet."), HTTP_X_AUTOSAVE="1"
+    )
+    assert response.status_code == 200
+    assert response.json()["revision"] == 1235
+
+
 @pytest.mark.parametrize("who", ["bordeaux_principal", "other_principal", "rupn", "dane_admin"])
 def test_others_get_404_or_403_and_change_nothing(ready, bordeaux, who):
     letter = draft_letter(ready)
