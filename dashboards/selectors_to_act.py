@@ -22,6 +22,9 @@ from django.db import connections
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
 from dashboards.models import Reminder, ReminderJob, ReminderKind
@@ -31,7 +34,7 @@ from indemnities.access import allocations_visible_to
 from indemnities.models import ServiceCertification
 from missions.models import LetterStatus
 from missions.selectors_letters import letters_visible_to
-from rupn.formatting import format_euros
+from rupn.formatting import format_date, format_euros
 from rupn.links import url_with_query
 from surveys.models import Audience, SurveyInvitation, SurveyResponse, SurveyStatus
 from tenancy.roles import Role
@@ -324,6 +327,44 @@ class ToActRow:
     @property
     def people_names(self) -> str:
         return ", ".join(p.name for p in self.people)
+
+    @cached_property
+    def cells(self) -> SafeString:
+        """The row's cells as the page shows them, one per line of the template. Written here
+        rather than by the template: resolving the row's twenty lookups and its link in the
+        template's loop took about a third of the page's time for 50 rows (cProfile on the
+        national-scale dataset)."""
+        e = conditional_escape
+        box = f"ligne-{self.object_id:d}"
+        title = e(self.title)
+        place = self.kind is not ReminderKind.NO_REFERENT
+        establishment = self.establishment
+        link = f'<a href="{e(self.url)}">{title}</a>' if self.url else title
+        cells = [
+            '<td><div class="fr-checkbox-group fr-checkbox-group--sm"><input type="checkbox" '
+            f'id="{box}" name="lignes" value="{self.object_id:d}"><label class="fr-label" '
+            f'for="{box}">Relancer<span class="fr-sr-only"> – {title}'
+            f"{', ' + e(establishment.name) if place else ''}</span></label></div></td>",
+            f'<td>{link}<br><span class="fr-text--xs">{e(self.detail)}</span></td>',
+            # The line the establishment's cell leaves empty on the list of establishments.
+            (
+                f'<td><a href="{e(reverse("dashboards:establishment", args=[establishment.pk]))}">'
+                f'{e(establishment.name)}</a><br><span class="fr-text--xs">'
+                f"{e(establishment.uai)} – "
+                f"{e(establishment.departement.name) if establishment.departement else ''}"
+                "</span></td>"
+                if place
+                else ""
+            ),
+            f"<td>{e(self.people_names)}</td>"
+            if self.people
+            else '<td><span class="fr-badge fr-badge--warning fr-badge--sm">Personne en fonction '
+            "pour agir</span></td>",
+            f"<td>{e(format_date(self.last_reminded_at, time=True))}</td>"
+            if self.last_reminded_at
+            else "<td>Jamais</td>",
+        ]
+        return mark_safe("\n        ".join(cells))  # noqa: S308  (every value is escaped here)
 
 
 def action_url(kind: ReminderKind, thing: Any) -> str:
