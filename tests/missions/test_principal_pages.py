@@ -298,6 +298,37 @@ def test_a_revision_past_a_thousand_is_written_without_a_thousands_separator(rea
     assert response.json()["revision"] == 1235
 
 
+def test_the_editor_and_its_autosave_queries_do_not_grow_with_the_referents(ready):
+    letter = draft_letter(ready)
+    client = client_acting_as(ready.principal)
+    url = reverse("missions:letter_edit", args=[letter.pk])
+
+    def counts(text: str) -> tuple[int, int]:
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as shown:
+            assert client.get(url).status_code == 200
+        letter.refresh_from_db()
+        with CaptureQueriesContext(connection) as saved:
+            response = client.post(
+                url, _form(letter, montant="1250,00", texte_3=text), HTTP_X_AUTOSAVE="1"
+            )
+        assert response.status_code == 200
+        return len(shown), len(saved)
+
+    one = counts("Premier jet.")
+    others = [
+        add_referent(ready.establishment, f"r{n}@ac-poitiers.fr", last_name=f"R{n}")
+        for n in range(3)
+    ]
+    allocation_set(
+        establishment=ready.establishment,
+        school_year=SchoolYear.objects.current(),
+        amounts=dict.fromkeys(others, Decimal("312.50")),
+        actor=scope_for(ready.principal),
+    )
+    assert counts("Second jet.") == one
+
+
 @pytest.mark.parametrize("who", ["bordeaux_principal", "other_principal", "rupn", "dane_admin"])
 def test_others_get_404_or_403_and_change_nothing(ready, bordeaux, who):
     letter = draft_letter(ready)
