@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.template import Context, Template
 from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
+from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -96,11 +97,12 @@ def dsfr_js_once() -> SafeString:
 
 
 def _forget(**kwargs: Any) -> None:
-    # Tests override the URLconf or the static files' settings: what was rendered with the
-    # old ones is stale.
+    # Tests override the URLconf or the static files' settings, and the development server
+    # reloads an edited template without restarting: what was rendered before is stale.
     _menu.cache_clear()
     _reversed.cache_clear()
     _dsfr.cache_clear()
 
 
 setting_changed.connect(_forget)
+file_changed.connect(_forget)
