@@ -358,3 +358,25 @@ def test_the_letters_user_agent_rules_lay_it_out_as_weasyprints_own(world):
         )
         files.append(document.write_pdf(**letter_pdf.PDF_OPTIONS))
     assert files[0] == files[1]
+
+
+def test_the_cyclic_collector_is_held_off_during_a_render_and_restored_after():
+    import gc
+
+    from missions.pdf import _one_collection
+
+    assert gc.isenabled()
+    with _one_collection():
+        assert not gc.isenabled()
+        with _one_collection():  # another letter at the same time, in another thread
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with _one_collection():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
