@@ -7,7 +7,7 @@ and dashboards stay fast at the scale of an académie (up to ~1 000 establishmen
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Subquery
@@ -166,18 +166,21 @@ def envelope_with_rules(
             bands=[],
         )[establishment.pk]
         return None, envelope
-    override = rule_set.envelope_override  # type: ignore[attr-defined]
+    amount = rule_set.envelope_override  # type: ignore[attr-defined]
+    override = (
+        None
+        if amount is None
+        else EnvelopeOverride(
+            amount=amount,
+            justification=rule_set.envelope_justification or "",  # type: ignore[attr-defined]
+        )
+    )
     envelope = compute_envelope(
         establishment_id=establishment.pk,
         establishment_type=establishment.type,
         pupils=rule_set.envelope_pupils,  # type: ignore[attr-defined]
         rule_set=rule_set,
         bands=list(rule_set.bands.all()),
+        override=override,
     )
-    if override is not None:
-        envelope = replace(
-            envelope,
-            override_amount=override,
-            override_justification=rule_set.envelope_justification or "",  # type: ignore[attr-defined]
-        )
     return rule_set, envelope
