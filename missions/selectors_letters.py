@@ -27,6 +27,7 @@ from missions.models import (
     LetterTemplate,
     TemplateSection,
 )
+from rupn.process_cache import ProcessCache
 from tenancy.roles import Role
 from tenancy.scope import Scope, ScopeKind
 
@@ -100,10 +101,33 @@ def templates_with_parts(template_ids: Iterable[int]) -> dict[int, LetterTemplat
     }
 
 
+# A published template never changes (a change is a new version, a new row): its parts are
+# read once per process. The publication time in the key guards against an id used again.
+_published_parts: ProcessCache[list[TemplateSection]] = ProcessCache(maxsize=128)
+
+
 def template_with_parts(template: LetterTemplate) -> LetterTemplate:
     """A template already loaded (a letter's, through `with_letter_relations`) given its
-    sections and tasks as `templates_with_parts` gives them, in two queries."""
-    prefetch_related_objects([template], _sections_with_tasks())
+    sections and tasks as `templates_with_parts` gives them: in two queries for a draft, from
+    the process's copy for a published version once it has been read."""
+    if not template.is_published:
+        prefetch_related_objects([template], _sections_with_tasks())
+        return template
+
+    def load() -> list[TemplateSection]:
+        prefetch_related_objects([template], _sections_with_tasks())
+        return list(template.sections.all())
+
+    sections = _published_parts.get_or_load((template.pk, template.published_at), load)
+    if "sections" not in getattr(template, "_prefetched_objects_cache", {}):
+        # The shape `prefetch_related` leaves, so that `template.sections.all()` reads no rows.
+        prefetched = template.sections.all()
+        prefetched._result_cache = list(sections)
+        prefetched._prefetch_done = True  # type: ignore[attr-defined]
+        template._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(template, "_prefetched_objects_cache", {}),
+            "sections": prefetched,
+        }
     return template
 
 

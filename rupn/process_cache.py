@@ -1,0 +1,63 @@
+"""Rows that never change once written (a published letter template's sections, a survey's
+structure at one version), kept by the process between requests rather than read again on each.
+
+A key names what the value was read from, so that a changed row is a new key, never a stale
+value: the template's id and publication time, the survey's id and structure version. The
+store is bounded (least recently used out first) and forgotten when a setting changes, which
+tests do before each of theirs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from django.core.signals import setting_changed
+
+V = TypeVar("V")
+
+_stores: list[ProcessCache[Any]] = []
+
+
+class ProcessCache(Generic[V]):
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+        _stores.append(self)
+
+    def get_or_load(self, key: Hashable, load: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        # Loaded outside the lock: two threads may both read the same rows once, never wait
+        # on each other's queries.
+        value = load()
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.maxsize:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def clear_all() -> None:
+    for store in _stores:
+        store.clear()
+
+
+def _forget(**kwargs: Any) -> None:
+    clear_all()
+
+
+setting_changed.connect(_forget)
