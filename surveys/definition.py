@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.text import slugify
 
 from surveys.models import (
@@ -119,11 +120,19 @@ def definition_errors(definition: Definition) -> list[str]:
     return errors
 
 
+def structure_changed(survey: Survey) -> None:
+    """Raise the survey's structure version, in the transaction of the change: a structure
+    read before it is never taken for the new one (`survey_structure`)."""
+    Survey.objects.filter(pk=survey.pk).update(structure_version=F("structure_version") + 1)
+    survey.structure_version += 1
+
+
 def survey_write_definition(survey: Survey, definition: Definition) -> None:
     """Create the pages, questions and options of `definition` in an empty survey."""
     errors = definition_errors(definition)
     if errors:
         raise ValidationError(errors)
+    structure_changed(survey)
     keys: set[str] = set()
     by_key: dict[str, Question] = {}
     academie_id = survey.academie_id

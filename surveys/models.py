@@ -70,6 +70,9 @@ class Survey(models.Model):
         blank=True,
         related_name="+",
     )
+    # Rises with every change to the pages, questions or options (`structure_changed`): the
+    # structure read at one version is kept by the process and never read again.
+    structure_version = models.PositiveIntegerField("version de la structure", default=0)
 
     objects = TenantManager()
 

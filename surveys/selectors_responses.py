@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -26,6 +26,7 @@ from indemnities.models import Allocation
 from indemnities.panels import CertificationPanel
 from missions.document import stored_document
 from missions.models import Letter
+from rupn.process_cache import ProcessCache
 from surveys.answers import Given, LetterTask, SurveyStructure, TaskAnswer
 from surveys.models import (
     Answer,
@@ -142,16 +143,30 @@ def invitation_lines(scope: Scope | None) -> list[InvitationLine]:
     return lines
 
 
+# About a thousand questions' worth of surveys: two audiences a year, in every académie.
+_structures: ProcessCache[SurveyStructure] = ProcessCache(maxsize=128)
+
+
 def survey_structure(survey: Survey) -> SurveyStructure:
-    """Pages, questions and options of a survey in three queries."""
-    pages = list(survey.pages.order_by("position", "pk"))
-    questions = list(
-        Question.objects.filter(survey=survey).order_by("page__position", "position", "pk")
-    )
-    options = list(
-        QuestionOption.objects.filter(question__survey=survey).order_by("role", "position", "pk")
-    )
-    return SurveyStructure.build(survey, pages, questions, options)
+    """Pages, questions and options of a survey: in three queries the first time a process
+    meets the survey at its structure version, from that first reading afterwards (every
+    change raises the version). The survey itself is the caller's, read with its status and
+    wording of now."""
+
+    def load() -> SurveyStructure:
+        pages = list(survey.pages.order_by("position", "pk"))
+        questions = list(
+            Question.objects.filter(survey=survey).order_by("page__position", "position", "pk")
+        )
+        options = list(
+            QuestionOption.objects.filter(question__survey=survey).order_by(
+                "role", "position", "pk"
+            )
+        )
+        return SurveyStructure.build(survey, pages, questions, options)
+
+    structure = _structures.get_or_load((survey.pk, survey.structure_version), load)
+    return structure if structure.survey is survey else replace(structure, survey=survey)
 
 
 def given_of(response: SurveyResponse | None, structure: SurveyStructure) -> dict[str, Given]:

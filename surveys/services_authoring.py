@@ -37,6 +37,7 @@ from surveys.definition import (
     definition_errors,
     definition_of,
     make_key,
+    structure_changed,
 )
 from surveys.models import (
     Answer,
@@ -114,8 +115,11 @@ def question_data_of(question: Question) -> QuestionData:
 
 
 def _lock(survey: Survey) -> Survey:
-    """The survey row locked for the change (two authors' edits run one after the other)."""
-    return Survey.objects.select_for_update().select_related("school_year").get(pk=survey.pk)
+    """The survey row locked for the change (two authors' edits run one after the other), its
+    structure version raised: every authoring change goes through here."""
+    locked = Survey.objects.select_for_update().select_related("school_year").get(pk=survey.pk)
+    structure_changed(locked)
+    return locked
 
 
 def _record(actor: Scope, survey: Survey, verb: str, summary: str) -> None:
