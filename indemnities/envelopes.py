@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Subquery
 
 from establishments.models import (
@@ -184,3 +185,47 @@ def envelope_with_rules(
         override=override,
     )
     return rule_set, envelope
+
+
+def envelope_has_amount(establishment: Establishment, school_year: SchoolYear) -> bool:
+    """Whether the year has IMP rules and the establishment an amount under them, as
+    `envelope_with_rules` would say (a rule set, and an `Envelope.amount`): an override, or a
+    pupil count inside one of the rule set's bands for the establishment's category. One
+    statement of existence tests, written out because the letter's autosave asks only this on
+    every save, and the query builder took twice the time of the reads themselves."""
+    tables = {
+        "rule_set": ImpRuleSet._meta.db_table,
+        "band": EnvelopeBand._meta.db_table,
+        "override": EnvelopeOverride._meta.db_table,
+        "pupils": PupilCount._meta.db_table,
+    }
+    sql = """
+        SELECT EXISTS (
+            SELECT 1 FROM {rule_set} AS r
+            WHERE r.academie_id = %(academie)s AND r.school_year_id = %(year)s AND (
+                EXISTS (
+                    SELECT 1 FROM {override} AS o
+                    WHERE o.establishment_id = %(establishment)s AND o.school_year_id = %(year)s
+                )
+                OR EXISTS (
+                    SELECT 1 FROM {band} AS b, {pupils} AS p
+                    WHERE b.rule_set_id = r.id AND b.category = %(category)s
+                      AND p.establishment_id = %(establishment)s AND p.school_year_id = %(year)s
+                      AND b.min_pupils <= p.pupils
+                      AND (b.max_pupils IS NULL OR p.pupils <= b.max_pupils)
+                )
+            )
+        )
+    """.format(**{k: connection.ops.quote_name(v) for k, v in tables.items()})  # noqa: S608 (table names only)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "academie": establishment.academie_id,
+                "year": school_year.pk,
+                "establishment": establishment.pk,
+                "category": str(CATEGORY_OF_TYPE[EstablishmentType(establishment.type)]),
+            },
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])

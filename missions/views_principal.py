@@ -21,7 +21,7 @@ from accounts.models import Membership, Role, User
 from establishments.access import get_establishment_for
 from establishments.models import Establishment, SchoolYear
 from indemnities.access import get_school_year
-from indemnities.envelopes import envelope_with_rules
+from indemnities.envelopes import envelope_has_amount
 from indemnities.selectors_allocations import allocation_page, referents_of
 from missions.content import LetterContent, sections_of
 from missions.forms_principal import DesignateForm, EditorInput, InviteForm, editor_input
@@ -339,8 +339,7 @@ def _has_amount(letter: Letter) -> bool:
     """Whether the editor shows the amount field: the year has IMP rules and the
     establishment an envelope (as `allocation_page(...).rules` and `.envelope.amount` say,
     without reading the allocations and referents an autosave does not need)."""
-    rule_set, envelope = envelope_with_rules(letter.establishment, letter.school_year)
-    return rule_set is not None and envelope.amount is not None
+    return envelope_has_amount(letter.establishment, letter.school_year)
 
 
 def _autosave_answer(letter: Letter) -> JsonResponse:

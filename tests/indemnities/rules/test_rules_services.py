@@ -12,7 +12,12 @@ from establishments.models import EstablishmentType as T
 from establishments.models import PupilCount, SchoolYear
 from indemnities.defaults import BORDEAUX_BANDS, POITIERS_BANDS
 from indemnities.demo_rules import load_demo_rules
-from indemnities.envelopes import envelope_with_rules, envelopes_for, rule_set_for
+from indemnities.envelopes import (
+    envelope_has_amount,
+    envelope_with_rules,
+    envelopes_for,
+    rule_set_for,
+)
 from indemnities.models import (
     Allocation,
     EnvelopeBand,
@@ -52,6 +57,10 @@ def envelope_of(establishment, school_year):
     rule_set, alone = envelope_with_rules(establishment, school_year, with_multiples=True)
     assert alone == envelope
     assert rule_set == rule_set_for(establishment.academie_id, school_year)
+    # The autosave's one-statement test says the same as the envelope and its rule set.
+    assert envelope_has_amount(establishment, school_year) is (
+        rule_set is not None and envelope.amount is not None
+    )
     return envelope
 
 
@@ -210,6 +219,29 @@ def test_a_year_without_rules_has_no_envelope(poitiers, year):
     envelope = envelope_of(college, year)
     assert envelope.amount is None
     assert envelope_with_rules(college, year) == (None, envelope)
+
+
+def test_an_override_gives_an_amount_without_pupils_or_band_but_not_without_rules(poitiers, year):
+    make_rules(poitiers.academie, year, bands=[(C.COLLEGE, 0, 500, D("1"))])
+    without_pupils = establishment_with(poitiers.academie, T.COLLEGE, None, year)
+    above_the_band = establishment_with(poitiers.academie, T.COLLEGE, 501, year)
+    other_category = establishment_with(poitiers.academie, T.LGT, 300, year)
+    assert envelope_has_amount(establishment_with(poitiers.academie, T.COLLEGE, 500, year), year)
+    for establishment in (without_pupils, above_the_band, other_category):
+        assert envelope_of(establishment, year).amount is None
+        assert not envelope_has_amount(establishment, year)
+        envelope_override_set(
+            establishment=establishment,
+            school_year=year,
+            amount=D("900.00"),
+            justification="Fixée par la DANE.",
+            actor=scope_for(poitiers.dane_admin),
+        )
+        assert envelope_of(establishment, year).amount == D("900.00")
+        assert envelope_has_amount(establishment, year)
+    ImpRuleSet.objects.filter(academie=poitiers.academie, school_year=year).delete()
+    assert not envelope_has_amount(without_pupils, year)
+    assert envelope_of(without_pupils, year).amount == D("900.00")
 
 
 def test_override_is_used_and_keeps_its_justification(ruled, year):
