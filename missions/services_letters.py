@@ -157,14 +157,31 @@ def letter_create(
     return letter
 
 
+# What the services read of a locked letter besides its own row.
+_LOCKED_RELATIONS = (
+    "academie",
+    "establishment",
+    "school_year",
+    "referent",
+    "template",
+    "supersedes",
+)
+
+
 def _locked(letter: Letter) -> Letter:
-    return (
-        Letter.objects.select_for_update(of=("self",))
-        .select_related(
-            "academie", "establishment", "school_year", "referent__user", "template", "supersedes"
-        )
-        .get(pk=letter.pk)
-    )
+    """The letter's row read again under its lock, its relations as the caller read them
+    when they are still the row's (the referent with their person): planning the seven-table
+    join took PostgreSQL longer than the rest of an autosave's reads together. A relation the
+    caller did not read, or that changed, is read when used."""
+    locked = Letter.objects.select_for_update().get(pk=letter.pk)
+    for name in _LOCKED_RELATIONS:
+        descriptor = getattr(Letter, name)
+        field = descriptor.field
+        if descriptor.is_cached(letter) and getattr(locked, field.attname) == getattr(
+            letter, field.attname
+        ):
+            field.set_cached_value(locked, field.get_cached_value(letter))
+    return locked
 
 
 @transaction.atomic
