@@ -38,6 +38,7 @@ from missions.selectors import published_template_of
 from missions.selectors_letters import document_of, templates_with_parts
 from missions.workflow import TRANSITIONS, Transition, acts_as
 from rupn.formatting import format_date
+from rupn.locking import locked_again
 from rupn.tasks import dispatch_on_commit
 from tenancy.roles import Role
 from tenancy.scope import Scope
@@ -157,31 +158,11 @@ def letter_create(
     return letter
 
 
-# What the services read of a locked letter besides its own row.
-_LOCKED_RELATIONS = (
-    "academie",
-    "establishment",
-    "school_year",
-    "referent",
-    "template",
-    "supersedes",
-)
-
-
 def _locked(letter: Letter) -> Letter:
-    """The letter's row read again under its lock, its relations as the caller read them
-    when they are still the row's (the referent with their person): planning the seven-table
-    join took PostgreSQL longer than the rest of an autosave's reads together. A relation the
-    caller did not read, or that changed, is read when used."""
-    locked = Letter.objects.select_for_update().get(pk=letter.pk)
-    for name in _LOCKED_RELATIONS:
-        descriptor = getattr(Letter, name)
-        field = descriptor.field
-        if descriptor.is_cached(letter) and getattr(locked, field.attname) == getattr(
-            letter, field.attname
-        ):
-            field.set_cached_value(locked, field.get_cached_value(letter))
-    return locked
+    return locked_again(
+        letter,
+        ("academie", "establishment", "school_year", "referent", "template", "supersedes"),
+    )
 
 
 @transaction.atomic
