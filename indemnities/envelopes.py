@@ -20,7 +20,8 @@ from establishments.models import (
     PupilCount,
     SchoolYear,
 )
-from indemnities.models import EnvelopeBand, EnvelopeOverride, ImpRuleSet
+from indemnities.models import EnvelopeBand, EnvelopeOverride, ImpMultiple, ImpRuleSet
+from rupn.process_cache import ProcessCache, set_prefetched
 
 CENT = Decimal("0.01")
 
@@ -133,20 +134,36 @@ def envelopes_for(
     }
 
 
+# Bands and multiples change only with their rule set's row, saved first (`_write_contents`
+# in `services/rules.py`): at one `updated_at` they are read once per process.
+_contents: ProcessCache[tuple[list[EnvelopeBand], list[ImpMultiple]]] = ProcessCache(maxsize=256)
+
+
+def with_contents(rule_set: ImpRuleSet) -> ImpRuleSet:
+    """The rule set given its bands and multiples (`rule_set.bands.all()`,
+    `rule_set.multiples.all()`), read once per process at each version of the rules."""
+
+    def load() -> tuple[list[EnvelopeBand], list[ImpMultiple]]:
+        return list(rule_set.bands.all()), list(rule_set.multiples.all())
+
+    bands, multiples = _contents.get_or_load((rule_set.pk, rule_set.updated_at), load)
+    set_prefetched(rule_set, "bands", bands)
+    set_prefetched(rule_set, "multiples", multiples)
+    return rule_set
+
+
 def envelope_with_rules(
-    establishment: Establishment, school_year: SchoolYear, *, with_multiples: bool = False
+    establishment: Establishment, school_year: SchoolYear
 ) -> tuple[ImpRuleSet | None, Envelope]:
-    """One establishment's envelope and the year's rule set (its bands prefetched, and its
-    multiples when asked), as `rule_set_for` and `envelopes_for` give them: the pupil count and
-    the override ride on the rule set's row, two queries fewer on every page that shows one
-    establishment's envelope (the letter editor and its autosave)."""
+    """One establishment's envelope and the year's rule set with its bands and multiples
+    (`with_contents`), as `rule_set_for` and `envelopes_for` give them, in one query: the pupil
+    count and the override ride on the rule set's row (the letter editor shows them all)."""
     pupils = PupilCount.objects.filter(
         establishment_id=establishment.pk, school_year=school_year
     ).order_by()
     overrides = EnvelopeOverride.objects.filter(
         establishment_id=establishment.pk, school_year=school_year
     ).order_by()
-    lookups = ["bands", "multiples"] if with_multiples else ["bands"]
     rule_set = (
         ImpRuleSet.objects.filter(academie_id=establishment.academie_id, school_year=school_year)
         .annotate(
@@ -155,9 +172,10 @@ def envelope_with_rules(
             envelope_override=Subquery(overrides.values("amount")[:1]),
             envelope_justification=Subquery(overrides.values("justification")[:1]),
         )
-        .prefetch_related(*lookups)
         .first()
     )
+    if rule_set is not None:
+        with_contents(rule_set)
     if rule_set is None:
         # No rules for the year: the envelope is the override's, if any.
         envelope = envelopes_for(

@@ -82,7 +82,7 @@ def allocation_page(
 ) -> AllocationPage:
     """The establishment's referents and allocations for the year, as `scope` may see them: a
     referent sees their own line only, never a colleague's amount."""
-    rule_set, envelope = envelope_with_rules(establishment, school_year, with_multiples=True)
+    rule_set, envelope = envelope_with_rules(establishment, school_year)
     allocations = list(
         allocations_of(establishment, school_year).filter(scope.own_rows_q("referent__user_id"))
     )

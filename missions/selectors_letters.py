@@ -27,7 +27,7 @@ from missions.models import (
     LetterTemplate,
     TemplateSection,
 )
-from rupn.process_cache import ProcessCache
+from rupn.process_cache import ProcessCache, set_prefetched
 from tenancy.roles import Role
 from tenancy.scope import Scope, ScopeKind
 
@@ -120,14 +120,7 @@ def template_with_parts(template: LetterTemplate) -> LetterTemplate:
 
     sections = _published_parts.get_or_load((template.pk, template.published_at), load)
     if "sections" not in getattr(template, "_prefetched_objects_cache", {}):
-        # The shape `prefetch_related` leaves, so that `template.sections.all()` reads no rows.
-        prefetched = template.sections.all()
-        prefetched._result_cache = list(sections)
-        prefetched._prefetch_done = True  # type: ignore[attr-defined]
-        template._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            **getattr(template, "_prefetched_objects_cache", {}),
-            "sections": prefetched,
-        }
+        set_prefetched(template, "sections", sections)
     return template
 
 

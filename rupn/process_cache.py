@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from django.core.signals import setting_changed
+from django.db import models
 
 V = TypeVar("V")
 
@@ -49,6 +50,17 @@ class ProcessCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def set_prefetched(instance: models.Model, related_name: str, rows: list[Any]) -> None:
+    """Give `instance` its `related_name` rows as `prefetch_related` would, so that
+    `instance.<related_name>.all()` reads nothing: the rows kept here, on a row of this
+    request. The rows are shared between requests and only read."""
+    prefetched = getattr(instance, related_name).all()
+    prefetched._result_cache = list(rows)
+    prefetched._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[related_name] = prefetched
 
 
 def clear_all() -> None:

@@ -100,7 +100,7 @@ def test_a_new_version_gets_its_own_parts_not_the_version_it_came_from(poitiers)
 
 
 @pytest.mark.django_db
-def test_the_editor_reads_the_template_parts_on_its_first_request_only(poitiers):
+def test_the_editor_reads_the_template_parts_and_rules_on_its_first_request_only(poitiers):
     publish_template(poitiers)
     give_rules(poitiers)
     letter = draft_letter(poitiers)
@@ -112,5 +112,6 @@ def test_the_editor_reads_the_template_parts_on_its_first_request_only(poitiers)
     warm, second = _queries(lambda: client.get(url))
 
     assert first.status_code == second.status_code == 200
-    assert cold - warm == 2
+    # The template's sections and tasks, and the IMP rules' bands and multiples.
+    assert cold - warm == 4
     assert _without_csrf(second) == _without_csrf(first)

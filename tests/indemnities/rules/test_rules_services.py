@@ -54,7 +54,7 @@ def envelope_of(establishment, school_year):
         establishments=[establishment],
     )[establishment.pk]
     # The one-establishment read of the editor gives the same envelope and rule set.
-    rule_set, alone = envelope_with_rules(establishment, school_year, with_multiples=True)
+    rule_set, alone = envelope_with_rules(establishment, school_year)
     assert alone == envelope
     assert rule_set == rule_set_for(establishment.academie_id, school_year)
     # The autosave's one-statement test says the same as the envelope and its rule set.
