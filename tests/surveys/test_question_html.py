@@ -1,4 +1,26 @@
-{% load french %}{% with q=f.node.question fkind=f.kind fid=f.id fname=f.name ferrors=f.errors %}
+"""A question's block, written in Python for the respondent's page, is what the page's
+template wrote, question kind by kind, empty and answered, with and without errors."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+
+from surveys.answers import Given, LetterTask, TaskAnswer
+from surveys.forms_answer import QuestionField
+from surveys.question_html import answer_question_html
+from surveys.selectors_responses import survey_structure
+from tests.surveys.answering import every_kind_answers
+from tests.surveys.definitions import every_kind, make_survey
+
+pytestmark = pytest.mark.django_db
+
+# The block as the page's template wrote it before it was written in Python.
+TEMPLATE_QUESTION = Template(
+    """{% load french %}{% with q=f.node.question fkind=f.kind fid=f.id fname=f.name ferrors=f.errors %}
 <div class="fr-mb-4w rupn-question" id="{{ fid }}-bloc"{% if f.depends_on_page %} data-shown-if="{{ f.parent.question.key }}" data-shown-if-options="{{ q.shown_if_options|join:' ' }}"{% endif %}>
 {% if fkind == "number" or fkind == "short_text" or fkind == "long_text" %}
   <div class="fr-input-group{% if ferrors %} fr-input-group--error{% endif %}">
@@ -84,3 +106,68 @@
 {% endif %}
 </div>
 {% endwith %}
+"""  # noqa: E501
+)
+
+TASKS = [
+    LetterTask(key="t1", label="Animer la cellule <numérique> & l’ENT", section="Missions"),
+    LetterTask(key="t2", label="Former les « nouveaux »", section="Accompagnement"),
+]
+NASTY = 'Texte avec <balise>, « guillemets », "doubles" & esperluette'
+
+
+def _normalised(html: str) -> str:
+    # The template's indentation and line ends between tags are not part of the markup.
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).replace("> <", "><").strip()
+
+
+def _old(field: QuestionField, establishment, survey) -> str:
+    context = Context({"f": field, "establishment": establishment, "survey": survey})
+    return TEMPLATE_QUESTION.render(context)
+
+
+def _fields(structure, answers, *, errors: bool, tasks: list[LetterTask]):
+    for page in structure.pages:
+        on_page = {n.key for n in page.questions}
+        for node in page.questions:
+            parent = structure.by_key.get(node.parent_key or "")
+            yield QuestionField(
+                node=node,
+                given=answers.get(node.key, Given()),
+                errors=["Choisissez une réponse.", f"Encore : {NASTY} ?"] if errors else [],
+                tasks=tasks if node.kind == "letter_tasks" else [],
+                raw_number="3,5 <x>" if errors and node.kind == "number" else "",
+                depends_on_page=parent is not None and parent.key in on_page,
+                parent=parent,
+            )
+
+
+@pytest.mark.parametrize("answered", [False, True])
+@pytest.mark.parametrize("errors", [False, True])
+@pytest.mark.parametrize("with_tasks", [False, True])
+def test_every_kind_is_written_as_the_template_wrote_it(poitiers, answered, errors, with_tasks):
+    definition = every_kind()
+    for page in definition["pages"]:
+        for question in page["questions"]:
+            question["help_text"] = NASTY if question["key"] != "pilotage" else ""
+            question["required"] = question["key"] in ("pilotage", "ateliers", "ressources")
+    survey = make_survey(poitiers, definition)
+    structure = survey_structure(survey)
+    answers = every_kind_answers(["t1", "t2"]) if answered else {}
+    if answered:
+        answers["projet"] = Given(text=NASTY)
+        answers["information"] = Given(options=("courriel", "autre"), other=NASTY)
+        answers["ateliers"] = Given(number=Decimal("12.50"))
+        answers["taches"] = Given(tasks={"t1": TaskAnswer(status="faite", comment=NASTY)})
+    tasks = TASKS if with_tasks else []
+    establishment = poitiers.establishment
+    compared = 0
+    for field in _fields(structure, answers, errors=errors, tasks=tasks):
+        new = answer_question_html(
+            field,
+            establishment_name=establishment.name,
+            school_year=str(survey.school_year),
+        )
+        assert _normalised(new) == _normalised(_old(field, establishment, survey)), field.node.key
+        compared += 1
+    assert compared == 10
