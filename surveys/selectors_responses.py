@@ -81,7 +81,7 @@ def get_invitation_for(scope: Scope | None, pk: int | str) -> SurveyInvitation:
     invitation = (
         invitations_of(scope)
         .filter(pk=pk, campaign__opens_at__lte=timezone.now())
-        .select_related("campaign__survey__school_year", "establishment", "response", "user")
+        .select_related("campaign__survey__school_year", "establishment", "response")
         .first()
     )
     if invitation is None:
