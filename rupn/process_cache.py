@@ -1,10 +1,12 @@
-"""Rows that never change once written (a published letter template's sections, a survey's
-structure at one version), kept by the process between requests rather than read again on each.
+"""Rows that never change at one version (a published letter template's sections and tasks, a
+survey's structure, a rule set's bands and multiples), kept by the process between requests
+rather than read again on each.
 
-A key names what the value was read from, so that a changed row is a new key, never a stale
-value: the template's id and publication time, the survey's id and structure version. The
-store is bounded (least recently used out first) and forgotten when a setting changes, which
-tests do before each of theirs.
+A key names the version the value was read at, so that a change is a new key, never a stale
+value: the template's id and publication time, the survey's id and structure version, the rule
+set's id and last save. The rows kept are shared by the requests that follow, which only read
+them. A store is bounded (least recently used out first) and forgotten when a setting changes,
+which tests do before each of theirs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ _stores: list[ProcessCache[Any]] = []
 
 
 class ProcessCache(Generic[V]):
+    """Values by key, at most `maxsize` of them, safe to use from several threads."""
+
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._values: OrderedDict[Hashable, V] = OrderedDict()
