@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.template.defaultfilters import floatformat
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from rupn.formatting import french_punctuation
@@ -66,6 +66,13 @@ def _choice(kind: str, name: str, c: dict[str, Any], *, inline: bool) -> SafeStr
         mark_safe(" checked") if c["checked"] else EMPTY,  # noqa: S308 (fixed text)
         c["id"],
         c["label"],
+    )
+
+
+def _radios(name: str, options: list[dict[str, Any]]) -> SafeString:
+    """One radio per option, side by side: a grid row's columns, a task's statuses."""
+    return mark_safe(  # noqa: S308 (each radio escaped)
+        "".join(_choice("single", name, o, inline=True) for o in options)
     )
 
 
@@ -122,17 +129,7 @@ def _text_field(f: QuestionField) -> SafeString:
 def _grid(f: QuestionField) -> SafeString:
     rows = []
     for row in f.grid_rows:
-        cells = format_html_join(
-            "",
-            '<div class="fr-fieldset__element fr-fieldset__element--inline"><div '
-            'class="fr-radio-group"><input type="radio" id="{}" name="{}" value="{}"{}><label '
-            'class="fr-label" for="{}">{}</label></div></div>',
-            (
-                (c["id"], row["name"], c["key"], " checked" if c["checked"] else "", c["id"])
-                + (c["label"],)
-                for c in row["cells"]
-            ),
-        )
+        cells = _radios(row["name"], row["cells"])
         rows.append(
             format_html(
                 '<div class="fr-fieldset__element"><fieldset class="fr-fieldset rupn-survey-row" '
@@ -157,17 +154,7 @@ def _tasks(f: QuestionField, *, establishment_name: str, school_year: str) -> Sa
         )
     rows = []
     for row in f.task_rows:
-        statuses = format_html_join(
-            "",
-            '<div class="fr-fieldset__element fr-fieldset__element--inline"><div '
-            'class="fr-radio-group"><input type="radio" id="{}" name="{}" value="{}"{}><label '
-            'class="fr-label" for="{}">{}</label></div></div>',
-            (
-                (s["id"], row["name"], s["key"], " checked" if s["checked"] else "", s["id"])
-                + (s["label"],)
-                for s in row["statuses"]
-            ),
-        )
+        statuses = _radios(row["name"], row["statuses"])
         rows.append(
             format_html(
                 '<div class="fr-fieldset__element rupn-survey-task"><fieldset class="fr-fieldset" '
