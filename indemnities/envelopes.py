@@ -144,7 +144,12 @@ def with_contents(rule_set: ImpRuleSet) -> ImpRuleSet:
     `rule_set.multiples.all()`), read once per process at each version of the rules."""
 
     def load() -> tuple[list[EnvelopeBand], list[ImpMultiple]]:
-        return list(rule_set.bands.all()), list(rule_set.multiples.all())
+        # Read apart from `rule_set`: rows kept for later requests must not point back at this
+        # request's rule set, which carries one establishment's pupil count and override.
+        return (
+            list(EnvelopeBand.objects.filter(rule_set_id=rule_set.pk)),
+            list(ImpMultiple.objects.filter(rule_set_id=rule_set.pk)),
+        )
 
     bands, multiples = _contents.get_or_load((rule_set.pk, rule_set.updated_at), load)
     set_prefetched(rule_set, "bands", bands)

@@ -13,6 +13,7 @@ from accounts.scopes import scope_for
 from establishments.models import EstablishmentCategory as C
 from establishments.models import EstablishmentType as T
 from indemnities.envelopes import envelope_with_rules
+from indemnities.models import EnvelopeBand
 from indemnities.selectors_amounts import multiples_of
 from indemnities.services.rules import rule_set_update
 from tests.indemnities.rules.conftest import establishment_with, make_rules
@@ -39,6 +40,10 @@ def test_bands_and_multiples_are_read_once_at_a_version(poitiers, year):
 
     assert (cold[0], warm[0]) == (3, 1)
     assert warm[1:] == cold[1:]
+    # The rows kept do not point back at the first reader's rule set, which carries that
+    # establishment's pupil count.
+    rule_set, _ = envelope_with_rules(college, year)
+    assert not any(EnvelopeBand.rule_set.is_cached(band) for band in rule_set.bands.all())
     assert cold[1].amount == D("1250.00") and cold[3] == [(C.COLLEGE, 0, D("1"))]
 
 
