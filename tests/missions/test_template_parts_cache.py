@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -38,7 +39,7 @@ def _without_csrf(response) -> str:
     return re.sub(r'(csrfmiddlewaretoken" value=)"[^"]*"', r"\1", response.content.decode())
 
 
-def _queries(load) -> tuple[int, object]:
+def _queries(load) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as queries:
         result = load()
     return len(queries), result

@@ -4,6 +4,7 @@ change raises the version, so what respondents see is never an older structure."
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -35,7 +36,7 @@ def _keys(survey: Survey) -> list[list[str]]:
     return [[q.key for q in p.questions] for p in survey_structure(survey).pages]
 
 
-def _count(read) -> tuple[int, object]:
+def _count(read) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as queries:
         result = read()
     return len(queries), result
@@ -56,6 +57,7 @@ def test_each_authoring_change_is_seen_at_once(poitiers):
     actor = scope_for(poitiers.dane_admin)
     before = _keys(_fresh(survey.pk))
     page = SurveyPage.objects.filter(survey=survey).order_by("position").first()
+    assert page is not None
 
     added = question_save(
         actor=actor,

@@ -26,6 +26,7 @@ D = Decimal
 def _read(establishment, year):
     with CaptureQueriesContext(connection) as queries:
         rule_set, envelope = envelope_with_rules(establishment, year)
+        assert rule_set is not None
         factors = multiples_of(rule_set)
         bands = [(b.category, b.min_pupils, b.imp_units) for b in rule_set.bands.all()]
     return len(queries), envelope, factors, bands
@@ -43,6 +44,7 @@ def test_bands_and_multiples_are_read_once_at_a_version(poitiers, year):
     # The rows kept do not point back at the first reader's rule set, which carries that
     # establishment's pupil count.
     rule_set, _ = envelope_with_rules(college, year)
+    assert rule_set is not None
     assert not any(EnvelopeBand.rule_set.is_cached(band) for band in rule_set.bands.all())
     assert cold[1].amount == D("1250.00") and cold[3] == [(C.COLLEGE, 0, D("1"))]
 
