@@ -179,8 +179,6 @@ def envelope_with_rules(
         )
         .first()
     )
-    if rule_set is not None:
-        with_contents(rule_set)
     if rule_set is None:
         # No rules for the year: the envelope is the override's, if any.
         envelope = envelopes_for(
@@ -190,6 +188,7 @@ def envelope_with_rules(
             bands=[],
         )[establishment.pk]
         return None, envelope
+    with_contents(rule_set)
     amount = rule_set.envelope_override  # type: ignore[attr-defined]
     override = (
         None

@@ -119,8 +119,7 @@ def template_with_parts(template: LetterTemplate) -> LetterTemplate:
         return list(template.sections.all())
 
     sections = _published_parts.get_or_load((template.pk, template.published_at), load)
-    if "sections" not in getattr(template, "_prefetched_objects_cache", {}):
-        set_prefetched(template, "sections", sections)
+    set_prefetched(template, "sections", sections)
     return template
 
 

@@ -74,7 +74,7 @@ class QuestionField:
         return [
             {
                 "option": o,
-                # Read in the templates' loops: a dict key costs less than a model's attribute.
+                # What the page's markup reads of the option (`surveys.question_html`).
                 "key": o.key,
                 "label": o.label,
                 "id": f"{self.id}-{o.key}",
