@@ -257,6 +257,22 @@ def test_the_pdf_lists_the_co_referents_and_numbers_its_pages(world):
     assert text.count(letter.reference) >= pages  # the footer's reference on every page
 
 
+def test_a_reference_is_copied_from_the_pdf_as_it_is_typed(world, monkeypatch):
+    """« QJ » is the one pair of the reference alphabet that Marianne kerns: drawn kerned, text
+    extraction (and a reader copying it) gave « Q J »."""
+    monkeypatch.setattr(
+        "missions.services_letters.new_reference", lambda school_year: "LM-2026-QJQJ7-KTQJW"
+    )
+    letter = advance(draft_letter(world), world, until=LetterStatus.ISSUED)
+    assert letter.reference == "LM-2026-QJQJ7-KTQJW"
+    reader = pypdf.PdfReader(io.BytesIO(LetterPdf.objects.get(letter=letter).file.read()))
+    for page in reader.pages:
+        text = page.extract_text()
+        assert f"Référence {letter.reference}" in text
+        assert f"/verifier/{letter.reference}/" in text
+    assert f"Lettre {letter.reference} ·" in reader.pages[-1].extract_text()
+
+
 def test_the_proof_page_lists_each_step_and_each_signature_with_what_it_covered(world):
     from missions.models import LetterSignature
 
