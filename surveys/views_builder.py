@@ -32,6 +32,7 @@ from surveys.forms_builder import (
     new_question,
 )
 from surveys.models import Campaign, Question, QuestionKind, Survey, SurveyPage
+from surveys.preview import preview_pages
 from surveys.selectors_authoring import (
     get_page_for_author,
     get_question_for_author,
@@ -40,6 +41,7 @@ from surveys.selectors_authoring import (
     survey_outline,
     surveys_of_year,
 )
+from surveys.selectors_responses import survey_structure
 from surveys.services_authoring import (
     QuestionData,
     condition_candidates,
@@ -60,12 +62,6 @@ from surveys.services_authoring import (
 from tenancy.http import request_scope, role_required
 from tenancy.roles import Role
 
-# Example tasks shown by the preview of a « tasks of my letter » question: each referent sees
-# those of their own letter.
-PREVIEW_TASKS = [
-    "Accompagner les enseignants dans l’usage de l’ENT",
-    "Administrer par délégation les services en ligne",
-]
 STEPS = {"haut": -1, "bas": 1}
 
 
@@ -219,8 +215,7 @@ def builder_preview(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "page_title": f"Aperçu – {survey.title}",
             "survey": survey,
-            "outline": survey_outline(survey),
-            "preview_tasks": PREVIEW_TASKS,
+            "pages": preview_pages(survey_structure(survey)),
             "errors": [] if survey.is_published else survey_publication_errors(survey),
         },
     )

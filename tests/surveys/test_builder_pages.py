@@ -203,20 +203,57 @@ def test_a_survey_with_answers_explains_what_it_refuses(worlds, acting_client):
     assert "effacerait celles qui lui ont été données" in deleted.content.decode()
 
 
+BLOCK_START = re.compile(r'<div class="fr-mb-4w rupn-question" id="question-([^"]+)-bloc"')
+DIV_TAG = re.compile(r"<div\b|</div>")
+
+
+def _question_blocks(html: str) -> dict[str, str]:
+    """Each question's block of a page, by question key, up to its closing tag."""
+    blocks = {}
+    for start in BLOCK_START.finditer(html):
+        depth = 0
+        for tag in DIV_TAG.finditer(html, start.start()):
+            depth += 1 if tag.group() == "<div" else -1
+            if depth == 0:
+                blocks[start.group(1)] = html[start.start() : tag.end()]
+                break
+    return blocks
+
+
 def test_the_preview_shows_the_respondents_view_and_records_nothing(worlds, acting_client):
+    """Each question of the preview is the very block its respondent gets, not a copy."""
+    from django.urls import reverse
+
+    from tests.conftest import client_acting_as
+    from tests.surveys.answering import invitation_of, open_campaign
+
     poitiers, _ = worlds
-    survey = make_survey(poitiers)
+    campaign = open_campaign(poitiers)
+    survey = campaign.survey
     client = acting_client(poitiers.dane_admin)
     before = Question.objects.count()
     text = client.get(f"/enquetes/gestion/{survey.pk}/apercu/").content.decode()
     assert "Page 1 sur 2 — Vos missions" in text
-    page_one = text.split("<h2")[1]  # the first page of the survey: no form to send
-    assert 'name="q-pilotage" value="oui">' in page_one and "<form" not in page_one
-    assert "Précisez (« Autre »)" in text
-    assert '<th scope="row" id="q-ressources-pix">Pix</th>' in text
-    assert "Tâche 1 : Accompagner les enseignants" in text
+    assert "<form" not in text.split("<h2")[1]  # the survey's first page: no form to send
     assert "Seulement si « Avez-vous participé au pilotage du projet numérique ? » : Oui" in text
     assert "Entre 0 et 50." in text
+    assert "Accompagner les enseignants dans l’usage de l’ENT" in text  # example tasks
+    preview = _question_blocks(text)
+    assert len(preview) == Question.objects.filter(survey=survey).count() == 10
+    assert len(BLOCK_START.findall(text)) == 10  # each question once
+
+    referent = client_acting_as(poitiers.rupn)
+    invitation = invitation_of(campaign, poitiers.rupn)
+    respondent: dict[str, str] = {}
+    for number in (1, 2):
+        page = referent.get(reverse("surveys:answer_page", args=[invitation.pk, number]))
+        respondent |= _question_blocks(page.content.decode())
+    # Both pages of every kind; the letter's tasks are the referent's own, the preview's examples.
+    tasks = Question.objects.get(survey=survey, kind=QuestionKind.LETTER_TASKS).key
+    assert set(respondent) == set(preview)
+    for key, block in respondent.items():
+        if key != tasks:
+            assert preview[key] == block, key
     assert Question.objects.count() == before
 
 
