@@ -4,7 +4,7 @@
         .venv/bin/python bench/national_dataset.py        # once: the national-scale dataset
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rupn_bench_load \\
         .venv/bin/python bench/load.py [--users 32] [--duration 60] [--max-requests 60000] \\
-        [--workers 2] [--threads 1] [--port 8054]
+        [--workers 2] [--threads 1] [--port 8054] [--bare-only]
 
 On the dataset of `bench/national_dataset.py` (the database name must contain "bench"), in the
 académie of Bordeaux (1 000 establishments): as many principals as users, each with a draft
@@ -19,6 +19,10 @@ and p99 response times seen by the client, errors; and beside them the median se
 Django, middleware included) and the median SQL time and query count of that kind of request.
 The machine's load (`uptime`) before and after is printed with them: the load generator and the
 server share the same cores.
+
+`--bare-only` sends the same users, signed in as they are, at the bare view alone: what this
+machine serves when no page does any work (sessions, middleware, gunicorn and locust only), the
+ceiling of any mix of pages measured here.
 """
 
 from __future__ import annotations
@@ -257,6 +261,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8054)
     parser.add_argument(
+        "--bare-only",
+        action="store_true",
+        dest="bare_only",
+        help="les mêmes utilisateurs, sur la vue nue seule : le plafond de la machine",
+    )
+    parser.add_argument(
         "--profile",
         default="",
         help="fichier (.svg : flamegraph, sinon piles repliées) du profil des workers par py-spy, "
@@ -359,6 +369,7 @@ def main() -> None:
                 "RUPN_LOAD_TIMINGS": str(work / "timings.json"),
                 "RUPN_LOAD_MAX_REQUESTS": str(args.max_requests),
                 "RUPN_LOAD_MIX": ",".join(map(str, mix)),
+                "RUPN_LOAD_BARE_ONLY": "1" if args.bare_only else "",
             },
             check=False,
             stdout=subprocess.DEVNULL,
@@ -375,7 +386,7 @@ def main() -> None:
         f"gunicorn : {args.workers} workers {args.worker_class} × {args.threads} threads"
         " ; "
         f"{args.users} utilisateurs locust : {mix[0]} chefs d’établissement, {mix[1]} référents, "
-        f"{mix[2]} DANE"
+        f"{mix[2]} DANE" + (", tous sur la vue nue seule" if args.bare_only else "")
     )
     report(work / "load_stats.csv", work / "timings.json", duration)
 

@@ -3,7 +3,8 @@
 Principals edit their letter (the editor's page, then autosaves as `letter-autosave.js` sends
 them), referents answer their bilan (a page, then its saving), DANE admins read the overview and
 the lists of who still has to act; every user also asks, now and then, for the bare view. No
-user waits between requests: the load is as heavy as the server allows.
+user waits between requests: the load is as heavy as the server allows. With
+`RUPN_LOAD_BARE_ONLY=1` (`bench/load.py --bare-only`), the same users ask for the bare view alone.
 
 `bench/load.py` passes, through the environment, the file of the accounts it prepared
 (`RUPN_LOAD_ACCOUNTS`), where to write the server timings collected from the `Server-Timing`
@@ -180,3 +181,8 @@ class Dane(Account):
     def to_act(self) -> None:
         self.lists = (*self.lists[1:], self.lists[0])
         self.client.get(f"/tableau-de-bord/a-faire/?liste={self.lists[0]}", name="DANE : à faire")
+
+
+if os.environ.get("RUPN_LOAD_BARE_ONLY") == "1":
+    for _user_class in (Principal, Referent, Dane):
+        _user_class.tasks = [Account.bare]
