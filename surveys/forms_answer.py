@@ -163,6 +163,30 @@ def parse_number(raw: str) -> Decimal | None:
     return value
 
 
+def page_field(
+    structure: SurveyStructure,
+    node: QuestionNode,
+    *,
+    on_page: set[str],
+    given: Given,
+    tasks: list[LetterTask],
+    errors: list[str] | None = None,
+    raw_number: str = "",
+) -> QuestionField:
+    """Question `node` as a page holding the questions `on_page` shows it: its condition is the
+    page's own when the question it depends on is on that page too."""
+    parent = structure.by_key.get(node.parent_key or "")
+    return QuestionField(
+        node=node,
+        given=given,
+        errors=list(errors or []),
+        tasks=tasks if node.kind == QuestionKind.LETTER_TASKS else [],
+        raw_number=raw_number,
+        depends_on_page=parent is not None and parent.key in on_page,
+        parent=parent,
+    )
+
+
 class PageForm:
     """The posted answers of one page, or the saved ones to show (`given`)."""
 
@@ -194,21 +218,18 @@ class PageForm:
         on_page = {n.key for n in page.questions}
         self.fields: list[QuestionField] = []
         for node in page.questions:
-            parent = structure.by_key.get(node.parent_key or "")
-            parent_here = parent is not None and parent.key in on_page
-            if not parent_here and node.key not in visible_with_saved:
-                continue  # hidden by an answer of an earlier page
-            self.fields.append(
-                QuestionField(
-                    node=node,
-                    given=self.given.get(node.key, EMPTY),
-                    errors=list(self.parse_errors.get(node.key, [])),
-                    tasks=tasks if node.kind == QuestionKind.LETTER_TASKS else [],
-                    raw_number=self.raw_numbers.get(node.key, ""),
-                    depends_on_page=parent_here,
-                    parent=parent,
-                )
+            question_field = page_field(
+                structure,
+                node,
+                on_page=on_page,
+                given=self.given.get(node.key, EMPTY),
+                tasks=tasks,
+                errors=self.parse_errors.get(node.key, []),
+                raw_number=self.raw_numbers.get(node.key, ""),
             )
+            if not question_field.depends_on_page and node.key not in visible_with_saved:
+                continue  # hidden by an answer of an earlier page
+            self.fields.append(question_field)
 
     def _read(self, node: QuestionNode, data: QueryDict) -> Given:
         name = field_name(node)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from django.utils.safestring import SafeString
 
 from surveys.answers import EMPTY, LetterTask, PageNode, QuestionNode, SurveyStructure
-from surveys.forms_answer import QuestionField
-from surveys.models import QuestionKind
+from surveys.forms_answer import page_field
 from surveys.question_html import answer_question_html
 
 EXAMPLE_TASKS = [
@@ -61,21 +60,14 @@ def preview_pages(structure: SurveyStructure) -> list[PreviewPage]:
         on_page = {n.key for n in page.questions}
         questions = []
         for node in page.questions:
-            parent = structure.by_key.get(node.parent_key or "")
-            field = QuestionField(
-                node=node,
-                given=EMPTY,
-                tasks=EXAMPLE_TASKS if node.kind == QuestionKind.LETTER_TASKS else [],
-                depends_on_page=parent is not None and parent.key in on_page,
-                parent=parent,
-            )
+            field = page_field(structure, node, on_page=on_page, given=EMPTY, tasks=EXAMPLE_TASKS)
             questions.append(
                 PreviewQuestion(
                     html=answer_question_html(
                         field, establishment_name=ANY_ESTABLISHMENT, school_year=school_year
                     ),
-                    parent=parent,
-                    shown_if_labels=_shown_if_labels(node, parent),
+                    parent=field.parent,
+                    shown_if_labels=_shown_if_labels(node, field.parent),
                 )
             )
         pages.append(PreviewPage(node=page, questions=questions))
